@@ -518,21 +518,35 @@ def _backward(node: Value, names: _Names, indent: str) -> list[str]:
     if rule.op.name == "sum":
         return [names.add(p, g, indent) for p in node.parents]
     if rule.op.name == "dot":
-        weights, inputs, bias = dot_operands(node)
-        ws, xs, _ = _dot_operand_names(node, names)
-        lines = []
-        for w, x, w_name, x_name in zip(weights, inputs, ws, xs):
-            if isinstance(w, Value):
-                lines.append(names.add(w, f"{g} * {x_name}", indent))
-            if isinstance(x, Value):
-                lines.append(names.add(x, f"{g} * {w_name}", indent))
-        if isinstance(bias, Value):
-            lines.append(names.add(bias, g, indent))
-        return lines
+        return _dot_backward(node, names, indent)
     fields = _fields(node, names)
     parents = iter(node.parents)
     lines = []
     for name, template in zip(("a", "b"), rule.op.grads):
         if (rule.layout, name) not in (("left", "b"), ("right", "a")):
             lines.append(names.add(next(parents), template.format(**fields), indent))
+    return lines
+
+
+def _dot_backward(node: Value, names: _Names, indent: str) -> list[str]:
+    """A dot node's backward, skipped when its gradient is zero (a relu that is off).
+
+    Skipping only leaves out adding ``0.0 * x`` terms, which change no sum.
+    """
+    g = names.grad[node]
+    weights, inputs, bias = dot_operands(node)
+    ws, xs, _ = _dot_operand_names(node, names)
+    before = set(names.assigned)
+    inner = indent + "    "
+    lines = [f"{indent}if {g}:"]
+    for w, x, w_name, x_name in zip(weights, inputs, ws, xs):
+        if isinstance(w, Value):
+            lines.append(names.add(w, f"{g} * {x_name}", inner))
+        if isinstance(x, Value):
+            lines.append(names.add(x, f"{g} * {w_name}", inner))
+    if isinstance(bias, Value):
+        lines.append(names.add(bias, g, inner))
+    first = sorted(names.assigned - before)
+    if first:
+        lines += [f"{indent}else:", f"{inner}{' = '.join(first)} = 0.0"]
     return lines
