@@ -477,8 +477,8 @@ def _graph_functions() -> dict[str, Callable[..., Any]]:
 
     def pow_grad_base(base: Value | float, exponent: Value | float) -> Value | float:
         b, e = _number(base), _number(exponent)
-        if e == 0.0:
-            return 0.0
+        if e == 0.0 and (b == 0.0 or not isinstance(exponent, Value)):
+            return 0.0  # elsewhere a Value exponent keeps its term: its derivative is not 0
         if b == 0.0 and e < 1.0:
             return math.copysign(math.inf, e)
         return exponent * base ** (exponent - 1.0)
@@ -826,7 +826,11 @@ def _short(x: float) -> str:
 
 def _backward(root: Value, gradient: float | Value, create_graph: bool) -> None:
     if root._op is None:  # a leaf: nothing to propagate
-        root.grad = _accumulate(root.grad, gradient) if create_graph else root.grad + gradient
+        if create_graph:
+            total = _accumulate(root.grad, gradient)
+            root.grad = total if isinstance(total, Value) else Value(total)
+        else:
+            root.grad = root.grad + gradient
         return
     _count_consumers(root)
     root.grad = gradient if create_graph else float(gradient)

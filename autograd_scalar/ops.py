@@ -89,8 +89,8 @@ OPS: dict[str, Op] = _entries(
         ("({g} if {a} > 0.0 else {g} * {c})",),
         parameter="negative_slope",
     ),
-    Op("sin", "sin", 1, "sin({a})", ("{g} * cos({a})",)),
-    Op("cos", "cos", 1, "cos({a})", ("-{g} * sin({a})",)),
+    Op("sin", "sin", 1, "sin({a})", ("{g} * cos({a})",), domain="sin needs a finite argument"),
+    Op("cos", "cos", 1, "cos({a})", ("-{g} * sin({a})",), domain="cos needs a finite argument"),
     Op(
         "sqrt", "sqrt", 1, "sqrt({a})", ("{g} * sqrt_grad({out})",),
         domain="sqrt needs an argument >= 0",
@@ -122,7 +122,11 @@ def pow_grad_base(base: float, exponent: float) -> float:
         return 0.0
     if base == 0.0 and exponent < 1.0:
         return math.copysign(math.inf, exponent)
-    return exponent * math.pow(base, exponent - 1.0)
+    try:
+        return exponent * math.pow(base, exponent - 1.0)
+    except OverflowError:  # IEEE gives +-inf here, as PyTorch does
+        odd = base < 0.0 and (exponent - 1.0) % 2.0 == 1.0
+        return math.copysign(math.inf, -exponent if odd else exponent)
 
 
 def pow_grad_exponent(base: float, result: float) -> float:
