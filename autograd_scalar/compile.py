@@ -111,7 +111,7 @@ def compile_graph(root: Value, observe: Iterable[Value] = ()) -> CompiledGraph:
     >>> from autograd_scalar import Value
     >>> a, b = Value(3.0, label="a"), Value(4.0, label="b")
     >>> g = compile_graph((a * a + b * b).sqrt())
-    >>> g(), a.grad, b.grad
+    >>> g(), round(a.grad, 12), round(b.grad, 12)
     (5.0, 0.6, 0.8)
     >>> print(g.source.splitlines()[3])
         v0 = l0 * l0
@@ -160,7 +160,7 @@ def _shape_key(node: Value) -> tuple[Any, ...]:
     """What two nodes must share to play the same part: op, layout and dot layout, not constants."""
     rule: Rule = node._op  # type: ignore[assignment]
     key: tuple[Any, ...] = (rule.op.name, rule.layout, len(node.parents))
-    if rule.op.name == "dot" and type(node._const) is not int:  # which operands are constants
+    if rule.op.name == "dot" and type(node._second) is not int:  # which operands are constants
         weights, inputs, bias = dot_operands(node)
         key += tuple(isinstance(x, Value) for x in (*weights, *inputs, bias))
     return key
@@ -173,7 +173,7 @@ def _constants(node: Value) -> tuple[float, ...]:
         weights, inputs, bias = dot_operands(node)
         return tuple(x for x in (*weights, *inputs, bias) if not isinstance(x, Value))
     if rule.layout in ("left", "right") or rule.op.parameter or rule.op.name == "sum":
-        return (node._const,)
+        return (node._second,)
     return ()
 
 
@@ -373,7 +373,7 @@ class _Writer:
                 expression = _forward(node, self.names)
             else:
                 lines += self._group_forward(k, save)
-                expression = f"sum(T{k}) + {node._const!r}"
+                expression = f"sum(T{k}) + {node._second!r}"
             lines.append(f"    {self.names.value[node]} = {expression}")
             if node in observed:
                 lines.append(f"    o{observed[node]}.data = {self.names.value[node]}")
@@ -479,7 +479,7 @@ def _dot_operand_names(node: Value, names: _Names) -> tuple[list[str], list[str]
 
     ws = [name(w) for w in weights]
     xs = [name(x) for x in inputs]
-    if type(node._const) is int and not isinstance(bias, Value):
+    if type(node._second) is int and not isinstance(bias, Value):
         return ws, xs, None
     return ws, xs, name(bias)
 
@@ -490,7 +490,7 @@ def _forward(node: Value, names: _Names) -> str:
     op = rule.op
     if op.name == "sum":
         terms = "".join(f"{names.value[p]}, " for p in node.parents)
-        return f"sum(({terms})) + {names.const(node, 0, node._const)}"
+        return f"sum(({terms})) + {names.const(node, 0, node._second)}"
     if op.name == "dot":
         ws, xs, bias = _dot_operand_names(node, names)
         total = f"sum(({''.join(f'{w} * {x}, ' for w, x in zip(ws, xs))}))"
@@ -504,10 +504,12 @@ def _fields(node: Value, names: _Names) -> dict[str, str]:
     parents = iter(node.parents)
     fields = {"out": names.value[node], "g": names.grad[node]}
     for name in ("a", "b")[: rule.op.arity]:
-        constant = (rule.layout, name) in (("left", "b"), ("right", "a"))
-        fields[name] = names.const(node, 0, node._const) if constant else names.value[next(parents)]
+        if (rule.layout, name) in (("left", "b"), ("right", "a")):
+            fields[name] = names.const(node, 0, node._second)
+        else:
+            fields[name] = names.value[next(parents)]
     if rule.op.parameter:
-        fields["c"] = names.const(node, 0, node._const)
+        fields["c"] = names.const(node, 0, node._second)
     return fields
 
 

@@ -83,14 +83,18 @@ class Value:
     Value(data=2.0, grad=0.0, label='x')
     """
 
-    __slots__ = ("_const", "_consumers", "_op", "data", "grad", "label", "parents")
+    # A node keeps its parents in two slots rather than a tuple: most nodes have
+    # one or two, and a tuple would be a third object per node. ``_first`` is the
+    # first parent (an n-ary op: the tuple of all); ``_second`` is the second
+    # parent, the op's constant (``x * 2``), or None. ``_op.fanin`` says which.
+    __slots__ = ("_consumers", "_first", "_op", "_second", "data", "grad", "label")
 
     data: float
     grad: Any  # a float, or a Value after ``backward(create_graph=True)``
     label: str
-    parents: tuple[Value, ...]
     _op: Rule | None
-    _const: Any
+    _first: Any
+    _second: Any
     _consumers: int  # scratch space for backward: edges into this node not yet processed
 
     def __init__(self, data: Number, label: str = "") -> None:
@@ -104,8 +108,8 @@ class Value:
         self.data = float(data)
         self.grad = 0.0
         self.label = label
-        self.parents = ()
         self._op = None
+        self._first = self._second = None
         self._consumers = 0
 
     @property
@@ -113,6 +117,17 @@ class Value:
         """The name of the operation that made this Value (``""`` for a leaf)."""
         rule = self._op
         return "" if rule is None else rule.op.name
+
+    @property
+    def parents(self) -> tuple[Value, ...]:
+        """The Values this one was computed from (plain-number operands are not among them)."""
+        rule = self._op
+        if rule is None:
+            return ()
+        fanin = rule.fanin
+        if fanin == 1:
+            return (self._first,)
+        return (self._first, self._second) if fanin == 2 else self._first  # type: ignore[no-any-return]
 
     @property
     def is_leaf(self) -> bool:
@@ -279,14 +294,18 @@ class no_grad(ContextDecorator):
 # ---------------------------------------------------------------------------
 # Rules: an op as the engine runs it. An element-wise op has a rule per operand
 # layout: "values" (every operand a Value), "left" (``x * 2``: the right operand
-# is a constant in ``_const``) and "right" (``2 * x``: the left one is), and
-# "unary". ``backward`` works on floats; ``backward_graph`` builds Values.
+# is a constant, kept in ``_second``) and "right" (``2 * x``: the left one is),
+# and "unary". ``backward`` works on floats; ``backward_graph`` builds Values.
 
 
 class Rule:
-    """An operation as one node runs it: the op, the operand layout, and its backward rules."""
+    """An operation as one node runs it: the op, the operand layout, and its backward rules.
 
-    __slots__ = ("backward", "backward_graph", "layout", "op")
+    ``fanin`` is how the node holds its parents: 1 (``_first``), 2 (``_first``
+    and ``_second``) or 0 (all of them, as a tuple in ``_first``).
+    """
+
+    __slots__ = ("backward", "backward_graph", "fanin", "layout", "op")
 
     def __init__(
         self,
@@ -297,6 +316,7 @@ class Rule:
     ) -> None:
         self.op = op
         self.layout = layout
+        self.fanin = {"values": 2, "nary": 0}.get(layout, 1)
         self.backward = backward
         self.backward_graph = backward_graph
 
@@ -312,7 +332,7 @@ def _accumulate(total: Any, term: Any) -> Any:
 
 
 def _operand_names(layout: str) -> tuple[str, ...]:
-    """Which template names are read from the node's parents (the rest from ``_const``)."""
+    """Which template names are read from the node's parents (the rest are its constant)."""
     return {"values": ("a", "b"), "left": ("a",), "right": ("b",), "unary": ("a",)}[layout]
 
 
@@ -320,7 +340,8 @@ def _backward_source(op: Op, layout: str, graph: bool) -> str:
     """Python source of one backward rule, from the op's templates."""
     from_parents = _operand_names(layout)
     lines = ["def backward(node):", "    g = node.grad"]
-    lines.append(f"    {', '.join('p' + n for n in from_parents)}, = node.parents")
+    for slot, name in zip(("_first", "_second"), from_parents):
+        lines.append(f"    p{name} = node.{slot}")
     used = " ".join(op.grads)
     for name in ("a", "b"):
         if "{" + name + "}" not in used:
@@ -328,9 +349,9 @@ def _backward_source(op: Op, layout: str, graph: bool) -> str:
         if name in from_parents:
             lines.append(f"    {name} = p{name}" + ("" if graph else ".data"))
         elif name in ("a", "b")[: op.arity]:
-            lines.append(f"    {name} = node._const")
+            lines.append(f"    {name} = node._second")
     if "{c}" in used:
-        lines.append("    c = node._const")
+        lines.append("    c = node._second")
     if "{out}" in used:
         lines.append("    out = node" + ("" if graph else ".data"))
     for name, template in zip(("a", "b"), op.grads):
@@ -351,11 +372,11 @@ _NODE = """\
         out.label = ""
         out._consumers = 0
         if _no_grad_count and _grad_disabled():
-            out.parents = ()
-            out._op = None
+            out._op = out._first = out._second = None
         else:
-            out.parents = {parents}
-            out._op = {rule}{const}
+            out._op = {rule}
+            out._first = {first}
+            out._second = {second}
         return out
 """
 
@@ -397,21 +418,16 @@ def _binary_source(op: Op, method: str, reflected: bool) -> str:
         lines.append("        a = self.data\n        b = other.data\n")
         lines.append(_compute(op, {"a": "a", "b": "b", "_args": "(self, other)"}, "        "))
         rule = _rule_name(name, "values")
-        lines.append(_NODE.format(parents="(self, other)", rule=rule, const=""))
+        lines.append(_NODE.format(rule=rule, first="self", second="other"))
         lines.append(_constant_source("b", "other", "return NotImplemented"))
         lines.append("    a = self.data\n")
-        layout, parents, args = "left", "(self,)", "(self, b)"
-        const_name = "b"
+        layout, args, const_name = "left", "(self, b)", "b"
     else:
         lines.append(_constant_source("a", "other", "return NotImplemented"))
         lines.append("    b = self.data\n")
-        layout, parents, args = "right", "(self,)", "(a, self)"
-        const_name = "a"
+        layout, args, const_name = "right", "(a, self)", "a"
     body = _compute(op, {"a": "a", "b": "b", "_args": args}, "    ")
-    node = _NODE.format(
-        parents=parents, rule=_rule_name(name, layout),
-        const=f"\n            out._const = {const_name}",
-    )
+    node = _NODE.format(rule=_rule_name(name, layout), first="self", second=const_name)
     lines.append(body)
     lines.append("\n".join(line[4:] for line in node.splitlines()) + "\n")
     return "".join(lines)
@@ -421,13 +437,13 @@ def _unary_source(op: Op, method: str) -> str:
     """Source of a unary method (``__neg__``, ``exp``, ``leaky_relu`` ...)."""
     signature = f"self, {op.parameter}=0.01" if op.parameter else "self"
     lines = [f"def {method}({signature}):\n", "    a = self.data\n"]
-    const = ""
+    const = "None"
     if op.parameter:
         failure = f"raise _parameter_error({op.name!r}, {op.parameter!r}, {op.parameter})"
         lines.append(_constant_source("c", op.parameter, failure))
-        const = "\n            out._const = c"
+        const = "c"
     lines.append(_compute(op, {"a": "a", "_args": "(self,)"}, "    "))
-    node = _NODE.format(parents="(self,)", rule=_rule_name(op.name, "unary"), const=const)
+    node = _NODE.format(rule=_rule_name(op.name, "unary"), first="self", second=const)
     lines.append("\n".join(line[4:] for line in node.splitlines()) + "\n")
     return "".join(lines)
 
@@ -628,13 +644,13 @@ _DOT = Op("dot", "dot", 0, "", ())
 
 def _sum_backward(node: Value) -> None:
     g = node.grad
-    for parent in node.parents:
+    for parent in node._first:
         parent.grad += g
 
 
 def _sum_backward_graph(node: Value) -> None:
     g = node.grad
-    for parent in node.parents:
+    for parent in node._first:
         parent.grad = _accumulate(parent.grad, g)
 
 
@@ -676,9 +692,9 @@ class _DotLayout:
 
 def _dot_backward(node: Value) -> None:
     g = node.grad
-    layout = node._const
+    layout = node._second
     if type(layout) is int:  # every weight and input is a Value
-        parents = node.parents
+        parents = node._first
         n = layout
         for w, x in zip(parents[:n], parents[n : 2 * n]):
             w.grad += g * x.data
@@ -709,9 +725,9 @@ def _dot_backward_graph(node: Value) -> None:
 
 def dot_operands(node: Value) -> tuple[tuple[Operand, ...], tuple[Operand, ...], Operand]:
     """The (weights, inputs, bias) of a ``dot`` node, Values and constants in their places."""
-    layout = node._const
+    layout = node._second
     if type(layout) is int:
-        parents = node.parents
+        parents = node._first
         bias: Operand = parents[2 * layout] if len(parents) > 2 * layout else 0.0
         return parents[:layout], parents[layout : 2 * layout], bias
     return layout.weights, layout.inputs, layout.bias
@@ -781,12 +797,11 @@ def _node(data: float, parents: tuple[Value, ...], rule: Rule, const: Any) -> Va
     out.label = ""
     out._consumers = 0
     if not parents or _grad_disabled():
-        out.parents = ()
-        out._op = None
+        out._op = out._first = out._second = None
     else:
-        out.parents = parents
         out._op = rule
-        out._const = const
+        out._first = parents
+        out._second = const
     return out
 
 
@@ -806,13 +821,13 @@ def describe_op(node: Value) -> str:
         return ""
     op, layout = rule.op, rule.layout
     if layout == "left":
-        return f"{op.symbol} {_short(node._const)}"
+        return f"{op.symbol} {_short(node._second)}"
     if layout == "right":
-        return f"{_short(node._const)} {op.symbol}"
+        return f"{_short(node._second)} {op.symbol}"
     if op.parameter:
-        return f"{op.symbol}({_short(node._const)})"
-    if op is _SUM and node._const:
-        return f"sum + {_short(node._const)}"
+        return f"{op.symbol}({_short(node._second)})"
+    if op is _SUM and node._second:
+        return f"sum + {_short(node._second)}"
     return op.symbol
 
 
@@ -851,7 +866,10 @@ def _count_consumers(root: Value) -> None:
     stack = [root]
     pop, push = stack.pop, stack.append
     while stack:
-        for parent in pop().parents:
+        node = pop()
+        fanin = node._op.fanin  # type: ignore[union-attr]  # only non-leaves are pushed
+        first = node._first
+        for parent in (first,) if fanin == 1 else (first, node._second) if fanin else first:
             if parent._op is None:
                 continue
             count = parent._consumers
@@ -874,7 +892,9 @@ def _propagate(root: Value, create_graph: bool) -> None:
             rule.backward_graph(node)
         else:
             rule.backward(node)
-        for parent in node.parents:
+        fanin = rule.fanin
+        first = node._first
+        for parent in (first,) if fanin == 1 else (first, node._second) if fanin else first:
             if parent._op is None:
                 continue
             count = parent._consumers - 1
