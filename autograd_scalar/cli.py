@@ -1,0 +1,51 @@
+"""The ``autograd-scalar`` command: ``demo`` trains an MLP, ``graph`` differentiates an expression.
+
+Each subcommand lives in its own module, which provides ``configure(parser)``
+and ``run(args) -> int``; this module only dispatches.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+__all__ = ["main"]
+
+COMMANDS = {
+    "demo": ("autograd_scalar.demo", "train an MLP on the two-moons data and save the results"),
+    "graph": (
+        "autograd_scalar.expression",
+        "evaluate an expression, print its gradients and draw its computation graph",
+    ),
+}
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser; only ``command``'s module is imported and its options added."""
+    parser = argparse.ArgumentParser(
+        prog="autograd-scalar",
+        description="A scalar reverse-mode automatic differentiation engine.",
+    )
+    subcommands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, (module_name, summary) in COMMANDS.items():
+        subparser = subcommands.add_parser(name, help=summary, description=summary)
+        if name == command:
+            module = importlib.import_module(module_name)
+            module.configure(subparser)
+            subparser.set_defaults(run=module.run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line ``argv`` (default: ``sys.argv[1:]``); returns the exit status."""
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    command = next((a for a in arguments if not a.startswith("-")), None)
+    args = build_parser(command).parse_args(arguments)
+    status: int = args.run(args)
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

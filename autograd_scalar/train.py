@@ -1,0 +1,339 @@
+"""Training: :func:`fit` a model to data, and measure its :func:`accuracy`.
+
+One training step is four lines, the same in every framework::
+
+    loss, predictions = batch_loss(model, X_batch, y_batch, loss_fn, l2)
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+
+:func:`fit` runs those steps over the data for a number of epochs, showing a
+progress bar with the loss and accuracy, and returns a :class:`History`.
+
+>>> from autograd_scalar.nn import MLP
+>>> from autograd_scalar.data import make_xor
+>>> from autograd_scalar.losses import binary_cross_entropy_with_logits
+>>> from autograd_scalar.optim import Adam
+>>> X, y = make_xor(40, seed=1)
+>>> model = MLP(2, [8, 1], seed=3)
+>>> history = fit(model, X, y, loss=binary_cross_entropy_with_logits,
+...               optimizer=Adam(model.parameters(), lr=0.05), epochs=60, progress=False)
+>>> history.loss[-1] < history.loss[0], accuracy(model, X, y)
+(True, 1.0)
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import signal
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from tqdm.auto import tqdm
+
+from .compile import CompiledGraph, compile_graph
+from .engine import Value, no_grad
+from .losses import l2_penalty
+from .nn import Input, Module
+from .optim import Adam, Optimizer
+
+__all__ = ["History", "accuracy", "batch_loss", "fit"]
+
+Prediction = Value | list[Value]
+"""A model's output for one sample: one Value, or one per class."""
+
+LossFunction = Callable[[list[Any], list[Any]], Value]
+"""A batch loss, ``loss(predictions, targets) -> Value``, as in :mod:`autograd_scalar.losses`."""
+
+
+@dataclass
+class History:
+    """What happened in :func:`fit`, one entry per finished epoch.
+
+    ``loss[i]``: the objective minimised in epoch ``i + 1`` (the loss plus the
+    ``l2`` term), averaged over the epoch's batches weighted by their size.
+    ``accuracy[i]``: the fraction of training samples the model got right in
+    that epoch, judged from the predictions made for the updates (each batch's
+    before its own update). ``interrupted``: training was stopped by Ctrl-C.
+    """
+
+    loss: list[float] = field(default_factory=list)
+    accuracy: list[float] = field(default_factory=list)
+    interrupted: bool = False
+
+    @property
+    def epochs(self) -> int:
+        """How many epochs finished."""
+        return len(self.loss)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The history as plain lists and values, ready for ``json.dump``."""
+        return asdict(self)
+
+
+def batch_loss(
+    model: Module,
+    X_batch: Sequence[Input],
+    y_batch: Sequence[Any],
+    loss_fn: LossFunction,
+    l2: float = 0.0,
+) -> tuple[Value, list[Prediction]]:
+    """The loss on one batch, and the model's predictions for it.
+
+    ``loss_fn(predictions, y_batch)``, plus ``l2 * l2_penalty(model.parameters())``
+    when ``l2`` is not 0. This is the one place a training step builds its
+    graph; everything else in a step only reads it.
+    """
+    predictions = [model(x) for x in X_batch]
+    loss = loss_fn(predictions, list(y_batch))
+    if l2:
+        loss = loss + l2 * l2_penalty(model.parameters())
+    return loss, predictions
+
+
+def fit(
+    model: Module,
+    X: Sequence[Input],
+    y: Sequence[Any],
+    *,
+    loss: LossFunction,
+    optimizer: Optimizer | None = None,
+    epochs: int = 100,
+    batch_size: int | None = None,
+    l2: float = 0.0,
+    seed: int = 0,
+    progress: bool = True,
+    callback: Callable[[int, History], object] | None = None,
+    compile: bool = False,
+) -> History:
+    """Train ``model`` on the samples ``X`` with targets ``y``; returns the :class:`History`.
+
+    * ``loss``: a function of (predictions, targets) from :mod:`autograd_scalar.losses`.
+      Targets go to it unchanged: :func:`~autograd_scalar.losses.hinge_loss`
+      wants ±1 labels (:func:`~autograd_scalar.data.to_plus_minus` converts 0/1).
+    * ``optimizer``: by default ``Adam(model.parameters(), lr=0.01)``.
+    * ``batch_size``: None trains on the whole data set at each step; a number
+      makes mini-batches, reshuffled every epoch by a ``random.Random(seed)``.
+    * ``l2``: adds ``l2 * l2_penalty(model.parameters())`` to the loss.
+    * ``progress``: show a progress bar (``tqdm.auto``: a widget in notebooks)
+      with the epoch's loss and accuracy.
+    * ``callback(epoch, history)``: called after every epoch (numbered from 1).
+    * ``compile``: build each batch's graph once and replay it as generated
+      code (:func:`~autograd_scalar.compile.compile_graph`): the same losses and
+      gradients, several times faster. Full-batch training compiles once; with
+      mini-batches the graph is compiled once per batch size, with the inputs
+      and targets as leaves whose values each step sets (so the loss must accept
+      targets given as Values, which every loss here but ``cross_entropy`` does).
+
+    Ctrl-C stops training after the current optimizer step (never in the middle
+    of one) and returns the history so far with ``interrupted=True``. A loss
+    that becomes nan or infinite raises ``FloatingPointError`` naming the epoch.
+    """
+    _check_fit_arguments(X, y, epochs, batch_size)
+    if optimizer is None:
+        optimizer = Adam(model.parameters(), lr=0.01)
+    step: _Step = (
+        _CompiledStep(model, loss, l2, fixed=batch_size is None)
+        if compile
+        else _EagerStep(model, loss, l2)
+    )
+    shuffler = random.Random(seed)
+    history = History()
+    bar = tqdm(range(1, epochs + 1), desc="training", unit="epoch", disable=not progress)
+    try:
+        for epoch in bar:
+            batches = _batches(len(X), batch_size, shuffler)
+            epoch_loss, epoch_accuracy = _train_epoch(X, y, batches, step, optimizer, epoch)
+            history.loss.append(epoch_loss)
+            history.accuracy.append(epoch_accuracy)
+            bar.set_postfix(
+                {"loss": f"{epoch_loss:.4f}", "accuracy": f"{epoch_accuracy:.1%}"}, refresh=False
+            )
+            if callback is not None:
+                callback(epoch, history)
+    except KeyboardInterrupt:
+        history.interrupted = True
+    finally:
+        bar.close()
+    return history
+
+
+def _train_epoch(
+    X: Sequence[Input],
+    y: Sequence[Any],
+    batches: list[list[int]],
+    step: _Step,
+    optimizer: Optimizer,
+    epoch: int,
+) -> tuple[float, float]:
+    """One pass over the batches: the epoch's mean loss and accuracy."""
+    total_loss, correct = 0.0, 0
+    for batch in batches:
+        X_batch, y_batch = [X[i] for i in batch], [y[i] for i in batch]
+        optimizer.zero_grad()
+        try:
+            loss, predictions = step(X_batch, y_batch)
+        except ArithmeticError as error:
+            raise FloatingPointError(f"training diverged at epoch {epoch}: {error}") from error
+        if not math.isfinite(loss):
+            raise FloatingPointError(
+                f"the loss became {loss} at epoch {epoch}: training diverged (try a "
+                f"smaller learning rate), or the data holds a nan or an infinity"
+            )
+        with _interrupts_deferred():
+            optimizer.step()
+        total_loss += loss * len(batch)
+        correct += _count_correct(predictions, y_batch)
+    return total_loss / len(X), correct / len(X)
+
+
+_Step = Callable[[list[Input], list[Any]], tuple[float, list[Prediction]]]
+"""Forward and backward on one batch: its loss and predictions, gradients in ``.grad``."""
+
+
+class _EagerStep:
+    """Build the batch's graph and run ``backward()`` on it."""
+
+    def __init__(self, model: Module, loss_fn: LossFunction, l2: float) -> None:
+        self.model, self.loss_fn, self.l2 = model, loss_fn, l2
+
+    def __call__(self, X_batch: list[Input], y_batch: list[Any]) -> tuple[float, list[Prediction]]:
+        loss, predictions = batch_loss(self.model, X_batch, y_batch, self.loss_fn, self.l2)
+        if math.isfinite(loss.data):
+            loss.backward()
+        return loss.data, predictions
+
+
+_CompiledBatch = tuple[CompiledGraph, list[list[Value]], list[Value], list[Prediction]]
+"""A compiled batch loss, its input and target leaves, and its (observed) predictions."""
+
+
+class _CompiledStep:
+    """Replay a compiled graph of the batch loss instead of building one each step.
+
+    With ``fixed`` data (full-batch training, always the same samples in the same
+    order) the graph holds the data itself and is compiled once. Otherwise there
+    is one graph per batch size, whose inputs and targets are leaves set anew
+    for each batch.
+    """
+
+    def __init__(self, model: Module, loss_fn: LossFunction, l2: float, fixed: bool) -> None:
+        self.model, self.loss_fn, self.l2, self.fixed = model, loss_fn, l2, fixed
+        self.graphs: dict[int, _CompiledBatch] = {}
+
+    def __call__(self, X_batch: list[Input], y_batch: list[Any]) -> tuple[float, list[Prediction]]:
+        size = len(X_batch)
+        if size not in self.graphs:
+            self.graphs[size] = self._compile(X_batch, y_batch)
+        graph, inputs, targets, predictions = self.graphs[size]
+        if not self.fixed:
+            for leaves, x in zip(inputs, X_batch):
+                for leaf, value in zip(leaves, x):
+                    leaf.data = float(value)
+            for leaf, target in zip(targets, y_batch):
+                leaf.data = float(target)
+        return graph(), predictions
+
+    def _compile(self, X_batch: list[Input], y_batch: list[Any]) -> _CompiledBatch:
+        if self.fixed:
+            inputs: list[list[Value]] = []
+            targets: list[Value] = []
+            loss, predictions = batch_loss(self.model, X_batch, y_batch, self.loss_fn, self.l2)
+        else:
+            inputs = [[Value(float(v)) for v in x] for x in X_batch]
+            targets = [Value(float(t)) for t in y_batch]
+            try:
+                loss, predictions = batch_loss(self.model, inputs, targets, self.loss_fn, self.l2)
+            except (TypeError, ValueError) as error:
+                raise ValueError(
+                    f"fit(compile=True) with mini-batches gives the loss its targets as Values, "
+                    f"which {getattr(self.loss_fn, '__name__', 'this loss')} does not accept "
+                    f"({error}); train with batch_size=None or compile=False"
+                ) from error
+        outputs = [p for prediction in predictions for p in _outputs(prediction)]
+        return compile_graph(loss, observe=outputs), inputs, targets, predictions
+
+
+def _batches(n_samples: int, batch_size: int | None, shuffler: random.Random) -> list[list[int]]:
+    """The sample indices of each batch: all in order, or shuffled mini-batches."""
+    order = list(range(n_samples))
+    if batch_size is None:
+        return [order]
+    shuffler.shuffle(order)
+    return [order[start : start + batch_size] for start in range(0, n_samples, batch_size)]
+
+
+@contextmanager
+def _interrupts_deferred() -> Iterator[None]:
+    """Hold back Ctrl-C until the block is done, so an optimizer step is applied whole.
+
+    Signal handlers can only be set in the main thread; elsewhere Ctrl-C does
+    not arrive anyway, so the block simply runs (as it does when the Ctrl-C
+    handler was installed outside Python and could not be put back).
+    """
+    if (
+        threading.current_thread() is not threading.main_thread()
+        or signal.getsignal(signal.SIGINT) is None
+    ):
+        yield
+        return
+    received: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: received.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if received and callable(previous):
+        previous(signal.SIGINT, None)
+
+
+def accuracy(model: Module, X: Sequence[Input], y: Sequence[Any]) -> float:
+    """The fraction of samples the model classifies right (evaluated under ``no_grad``).
+
+    For a model with one output, a sample with label 1 is right when the output
+    is > 0, and one with label 0 (or -1) when it is <= 0. For several outputs,
+    the index of the largest output must equal the label.
+
+    >>> from autograd_scalar.nn import Neuron
+    >>> neuron = Neuron(1, activation="linear")
+    >>> neuron.w[0].data, neuron.b.data = 1.0, 0.0
+    >>> accuracy(neuron, [[2.0], [-1.0], [0.0], [3.0]], [1, 0, 0, 0])
+    0.75
+    """
+    if len(X) != len(y) or not X:
+        raise ValueError(f"accuracy: got {len(X)} samples and {len(y)} labels")
+    with no_grad():
+        predictions = [model(x) for x in X]
+    return _count_correct(predictions, y) / len(y)
+
+
+def _outputs(prediction: Prediction) -> list[Value]:
+    return [prediction] if isinstance(prediction, Value) else list(prediction)
+
+
+def _count_correct(predictions: Sequence[Prediction], targets: Sequence[Any]) -> int:
+    return sum(_is_correct(p, t) for p, t in zip(predictions, targets))
+
+
+def _is_correct(prediction: Prediction, target: Any) -> bool:
+    if isinstance(prediction, Value):
+        return (prediction.data > 0.0) == bool(target > 0)
+    scores = [output.data for output in prediction]
+    return bool(scores.index(max(scores)) == target)
+
+
+def _check_fit_arguments(
+    X: Sequence[Input], y: Sequence[Any], epochs: int, batch_size: int | None
+) -> None:
+    if len(X) != len(y):
+        raise ValueError(f"fit: got {len(X)} samples but {len(y)} targets; they must match")
+    if not X:
+        raise ValueError("fit: there are no samples to train on")
+    if epochs < 0:
+        raise ValueError(f"fit: epochs must be >= 0, not {epochs}")
+    if batch_size is not None and batch_size < 1:
+        raise ValueError(f"fit: batch_size must be None or >= 1, not {batch_size}")
