@@ -127,7 +127,7 @@ class Value:
         fanin = rule.fanin
         if fanin == 1:
             return (self._first,)
-        return (self._first, self._second) if fanin == 2 else self._first  # type: ignore[no-any-return]
+        return (self._first, self._second) if fanin == 2 else self._first
 
     @property
     def is_leaf(self) -> bool:
@@ -775,9 +775,10 @@ def dot(
 
 def _all_values(operands: Sequence[Operand]) -> tuple[Value, ...] | None:
     """The operands as a tuple if every one is a Value, else None."""
-    if all(type(x) is Value for x in operands):
-        return tuple(operands)  # type: ignore[arg-type]
-    return None
+    for x in operands:
+        if type(x) is not Value:
+            return None
+    return tuple(operands)  # type: ignore[arg-type]
 
 
 def _dot_operand(x: Operand, role: str) -> Value | float:
