@@ -63,19 +63,14 @@ def test_power_of_zero_has_zero_exponent_derivative(base: object) -> None:
     assert (out.data, y.grad) == (0.0, 0.0)
 
 
-@pytest.mark.parametrize(("x0", "expected"), [(1000.0, 1.0), (-1000.0, -1.0)])
-def test_tanh_saturates_with_finite_gradient(x0: float, expected: float) -> None:
+@pytest.mark.parametrize(
+    ("op", "x0", "expected"),
+    [("tanh", 1000.0, 1.0), ("tanh", -1000.0, -1.0), ("sigmoid", 1000.0, 1.0),
+     ("sigmoid", -1000.0, 0.0)],
+)
+def test_squashing_ops_saturate_with_finite_gradient(op: str, x0: float, expected: float) -> None:
     x = Value(x0)
-    y = x.tanh()
-    y.backward()
-    assert y.data == expected
-    assert x.grad == 0.0
-
-
-@pytest.mark.parametrize(("x0", "expected"), [(1000.0, 1.0), (-1000.0, 0.0)])
-def test_sigmoid_saturates_with_finite_gradient(x0: float, expected: float) -> None:
-    x = Value(x0)
-    y = x.sigmoid()
+    y = getattr(x, op)()
     y.backward()
     assert y.data == expected
     assert x.grad == 0.0
