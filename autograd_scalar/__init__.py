@@ -42,6 +42,7 @@ from .losses import (
 from .nn import MLP, Layer, Module, Neuron
 from .optim import SGD, Adam, RMSprop
 from .train import History, accuracy, fit
+from .viz import draw_dot, render
 
 __version__ = "0.1.0"
 
@@ -65,6 +66,7 @@ __all__ = [
     "cos",
     "cross_entropy",
     "dot",
+    "draw_dot",
     "exp",
     "fit",
     "grad",
@@ -83,6 +85,7 @@ __all__ = [
     "mse_loss",
     "no_grad",
     "relu",
+    "render",
     "sigmoid",
     "sin",
     "softmax",

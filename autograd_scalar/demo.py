@@ -221,12 +221,8 @@ def plot_loss_curve(history: History, path: Path) -> None:
 
 def _draw_neuron(model: MLP, x: Sequence[float], path: Path) -> bool:
     """Render the graph of the first neuron on input ``x``, with gradients; False if skipped."""
-    try:
-        from . import viz
-    except ImportError as error:
-        print(f"note: skipped {path.name}: the graph renderer is not available ({error})",
-              file=sys.stderr)
-        return False
+    from . import viz
+
     neuron = model.layers[0].neurons[0]
     model.zero_grad()  # so the picture shows d(output)/d(parameter) of this neuron alone
     output = neuron(x)

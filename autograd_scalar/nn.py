@@ -22,11 +22,11 @@ import json
 import math
 import os
 import random
-import secrets
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
+from ._files import write_atomically
 from .engine import Value, dot
 
 __all__ = ["ACTIVATIONS", "MLP", "Layer", "Module", "Neuron", "init_bound"]
@@ -160,7 +160,7 @@ class Module:
         except ValueError:
             bad = [name for name, x in self.state_dict().items() if not math.isfinite(x)]
             raise ValueError(f"cannot save {self!r}: not finite: {', '.join(bad[:5])}") from None
-        _write_atomically(Path(path), text)
+        write_atomically(Path(path), text.encode("utf-8"))
 
     @classmethod
     def load(cls: type[ModuleT], path: str | os.PathLike[str]) -> ModuleT:
@@ -205,24 +205,6 @@ def _state_problems(names: list[str], state: dict[str, Any]) -> list[str]:
 
 def _is_number(x: object) -> bool:
     return isinstance(x, (int, float)) and not isinstance(x, bool)
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    """Write ``text`` to a new file beside ``path``, then rename it to ``path``.
-
-    The rename replaces the old file in one step, so ``path`` always holds a
-    whole model; ``fsync`` makes sure the bytes are on disk before it.
-    """
-    temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    try:
-        with open(temporary, "x", encoding="utf-8") as file:
-            file.write(text)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
 
 
 def _read_model_file(path: Path) -> dict[str, Any]:

@@ -86,7 +86,6 @@ def test_memory_table_has_every_graph(quick_run: subprocess.CompletedProcess[str
 def test_quick_run_compares_with_micrograd_when_installed(
     quick_run: subprocess.CompletedProcess[str],
 ) -> None:
-    pytest.importorskip("micrograd")
     time_header, time_rows = table(quick_run.stdout, "workload")
     memory_header, memory_rows = table(quick_run.stdout, "graph")
     assert {"micrograd (ms)", "speed-up", "target", "result"} <= set(time_header)

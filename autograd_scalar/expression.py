@@ -1,0 +1,440 @@
+"""``autograd-scalar graph``: differentiate an expression typed on the command line, and draw it.
+
+::
+
+    $ autograd-scalar graph "tanh(x*w + b)" x=0.5 w=-1.2 b=0.3 -o neuron.svg
+
+evaluates the expression with the engine, runs ``backward()``, prints the value
+and each variable's gradient, and draws the computation graph into the file.
+
+The expression language is a small, safe part of Python's: numbers,
+variables, ``+ - * / **``, unary ``-`` and ``+``, parentheses, and calls of
+the engine's functions (:data:`FUNCTIONS`). It is parsed with :mod:`ast` and
+every node is checked against an allow-list before anything is computed;
+nothing is ever passed to ``eval`` or ``exec``. Every number is a float, so
+``9**9**9**9`` overflows at once instead of computing a giant integer.
+
+>>> y, variables = evaluate("x * exp(-x)", {"x": 1.0})
+>>> y.backward()
+>>> round(y.data, 4), round(variables["x"].grad, 4)   # d/dx x e^-x = (1 - x) e^-x = 0
+(0.3679, 0.0)
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import keyword
+import math
+import operator
+import re
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from typing import cast
+
+from . import engine
+from .engine import Value
+from .viz import FORMATS, render
+
+__all__ = ["FUNCTIONS", "MAX_LENGTH", "ExpressionError", "configure", "evaluate", "run"]
+
+MAX_LENGTH = 10_000
+"""The longest expression accepted, in characters."""
+
+FUNCTIONS: dict[str, Callable[..., Value]] = {
+    "abs": Value.abs,
+    "cos": engine.cos,
+    "exp": engine.exp,
+    "leaky_relu": engine.leaky_relu,
+    "log": engine.log,
+    "relu": engine.relu,
+    "sigmoid": engine.sigmoid,
+    "sin": engine.sin,
+    "sqrt": engine.sqrt,
+    "tanh": engine.tanh,
+}
+"""The functions an expression may call. Each takes one argument, except
+``leaky_relu(x, negative_slope)``, whose optional slope must be a number."""
+
+_BINARY: dict[type[ast.operator], Callable[[Value | float, Value | float], Value]] = {
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Div: operator.truediv,
+    ast.Pow: operator.pow,
+}
+_SYMBOLS: dict[type[ast.AST], str] = {
+    ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**",
+    ast.FloorDiv: "//", ast.Mod: "%", ast.MatMult: "@", ast.LShift: "<<", ast.RShift: ">>",
+    ast.BitOr: "|", ast.BitXor: "^", ast.BitAnd: "&", ast.Not: "not", ast.Invert: "~",
+}
+_NOT_ALLOWED = {
+    "Attribute": "attribute access",
+    "Subscript": "subscripts ([...])",
+    "Lambda": "lambda",
+    "ListComp": "comprehensions",
+    "SetComp": "comprehensions",
+    "DictComp": "comprehensions",
+    "GeneratorExp": "generator expressions",
+    "IfExp": "conditional expressions (... if ... else ...)",
+    "Compare": "comparisons",
+    "BoolOp": "'and' and 'or'",
+    "NamedExpr": "assignments (:=)",
+    "List": "lists",
+    "Tuple": "tuples",
+    "Set": "sets",
+    "Dict": "dicts",
+    "JoinedStr": "f-strings",
+    "Starred": "unpacking (*)",
+}
+Result = Value | float  # a constant sub-expression stays a float, so the graph shows it inline
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_ALLOWED = "numbers, variables, + - * / **, parentheses and calls of " + ", ".join(FUNCTIONS)
+
+
+class ExpressionError(ValueError):
+    """An expression that cannot be evaluated: what is wrong and, in ``column``, where.
+
+    ``column`` counts characters from 1 across the whole expression; it is
+    None when the problem has no single place (the expression is nested too
+    deeply to parse, say).
+
+    >>> try:
+    ...     evaluate("x + y", {"x": 1.0})
+    ... except ExpressionError as error:
+    ...     print(error.column, error.message)
+    5 unknown variable 'y'; give it a value, as in y=1.0
+    """
+
+    def __init__(self, message: str, column: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.column = column
+
+    def __str__(self) -> str:
+        return self.message if self.column is None else f"column {self.column}: {self.message}"
+
+
+def evaluate(expression: str, variables: Mapping[str, float]) -> tuple[Value, dict[str, Value]]:
+    """The Value of ``expression`` and the leaf Value of each variable, by name.
+
+    Each variable becomes a leaf ``Value(number, label=name)``; call
+    ``backward()`` on the result to fill their ``grad``. Raises
+    :class:`ExpressionError` for anything outside the expression language,
+    an unknown name, or a math error (overflow, ``log(-1)``, division by zero).
+
+    >>> y, variables = evaluate("2*x**3 - x", {"x": 2.0})
+    >>> y.data
+    14.0
+    >>> y.backward(); variables["x"].grad   # 6x^2 - 1
+    23.0
+    >>> evaluate("x.data", {"x": 2.0})  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    autograd_scalar.expression.ExpressionError: column 3: not allowed: attribute access (.data); ...
+    """
+    leaves = {name: Value(float(number), label=name) for name, number in variables.items()}
+    body = _parse(expression).body
+    result = _Evaluator(expression, leaves).run(body)
+    return (result if isinstance(result, Value) else Value(result)), leaves
+
+
+def _parse(expression: str) -> ast.Expression:
+    """The syntax tree of ``expression``, or an ExpressionError saying why it has none."""
+    if len(expression) > MAX_LENGTH:
+        raise ExpressionError(
+            f"the expression is {len(expression):,} characters long; the limit is {MAX_LENGTH:,}",
+            MAX_LENGTH + 1,
+        )
+    if not expression.strip():
+        raise ExpressionError("the expression is empty")
+    try:
+        return ast.parse(expression, mode="eval")
+    except SyntaxError as error:
+        column = None
+        if error.lineno is not None and error.offset is not None:
+            column = _line_start(expression, error.lineno) + error.offset
+        message = error.msg if error.msg.startswith("invalid syntax") else (
+            f"invalid syntax: {error.msg}")
+        raise ExpressionError(message, column) from None
+    except (RecursionError, MemoryError):
+        raise ExpressionError("the expression is nested too deeply for Python's parser") from None
+    except ValueError as error:  # e.g. a lone surrogate, which cannot be encoded
+        raise ExpressionError(f"the expression is not valid text: {error}") from None
+
+
+def _line_start(text: str, lineno: int) -> int:
+    """The character offset at which line ``lineno`` (from 1) of ``text`` starts."""
+    starts = [0, *(match.end() for match in _LINE_BREAK.finditer(text))]
+    return starts[lineno - 1]
+
+
+class _Evaluator:
+    """Checks and evaluates a syntax tree bottom-up, with an explicit stack (no recursion)."""
+
+    def __init__(self, text: str, leaves: dict[str, Value]) -> None:
+        self.text = text
+        self.leaves = leaves
+
+    def run(self, body: ast.expr) -> Result:
+        """Check every node of ``body``, then compute its value."""
+        unchecked = [body]
+        while unchecked:
+            unchecked.extend(self.operands(unchecked.pop()))
+        results: list[Result] = []
+        # (node, None) asks to schedule the node's operands before it; (node, n) to
+        # apply it to the last n results, once those are computed.
+        stack: list[tuple[ast.expr, int | None]] = [(body, None)]
+        while stack:
+            node, arity = stack.pop()
+            if arity is None:
+                operands = self.operands(node)
+                stack.append((node, len(operands)))
+                stack.extend((operand, None) for operand in reversed(operands))
+            else:
+                arguments = results[len(results) - arity :]
+                del results[len(results) - arity :]
+                results.append(self.apply(node, arguments))
+        return results[0]
+
+    def operands(self, node: ast.expr) -> list[ast.expr]:
+        """The sub-expressions ``node`` is computed from, after checking ``node`` is allowed."""
+        if isinstance(node, ast.Constant):
+            self.check_constant(node)
+            return []
+        if isinstance(node, ast.Name):
+            return self.check_name(node)
+        if isinstance(node, ast.BinOp):
+            if type(node.op) not in _BINARY:
+                symbol = _SYMBOLS.get(type(node.op), type(node.op).__name__)
+                raise self.not_allowed(f"the operator {symbol}", self.operator_column(node))
+            return [node.left, node.right]
+        if isinstance(node, ast.UnaryOp):
+            if not isinstance(node.op, (ast.USub, ast.UAdd)):
+                symbol = _SYMBOLS.get(type(node.op), type(node.op).__name__)
+                raise self.not_allowed(f"the operator {symbol}", self.column(node))
+            return [node.operand]
+        if isinstance(node, ast.Call):
+            return self.check_call(node)
+        raise self.refuse(node)
+
+    def check_constant(self, node: ast.Constant) -> None:
+        value = node.value
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            kind = "strings" if isinstance(value, str) else f"the constant {value!r}"
+            raise self.not_allowed(kind, self.column(node))
+        try:
+            number = float(value)
+        except OverflowError:  # an int beyond the float range
+            number = math.inf
+        if not math.isfinite(number):
+            raise ExpressionError("this number is too large for a float", self.column(node))
+
+    def check_name(self, node: ast.Name) -> list[ast.expr]:
+        if node.id in self.leaves:
+            return []
+        if node.id in FUNCTIONS:
+            message = f"{node.id} is a function; call it, as in {node.id}(x)"
+        else:
+            message = f"unknown variable {node.id!r}; give it a value, as in {node.id}=1.0"
+        raise ExpressionError(message, self.column(node))
+
+    def check_call(self, node: ast.Call) -> list[ast.expr]:
+        if not isinstance(node.func, ast.Name):
+            if isinstance(node.func, ast.Attribute):
+                raise self.refuse(node.func)
+            raise self.not_allowed("calling anything but a function's name", self.column(node))
+        name = node.func.id
+        if name not in FUNCTIONS:
+            raise ExpressionError(
+                f"unknown function {name!r}; the functions are {', '.join(FUNCTIONS)}",
+                self.column(node),
+            )
+        if node.keywords:
+            raise self.not_allowed("keyword arguments", self.column(node.keywords[0]))
+        most = 2 if name == "leaky_relu" else 1
+        if not 1 <= len(node.args) <= most:
+            takes = "1 or 2 arguments" if most == 2 else "1 argument"
+            raise ExpressionError(
+                f"{name} takes {takes}, not {len(node.args)}", self.column(node)
+            )
+        if len(node.args) == 2 and _literal(node.args[1]) is None:
+            raise ExpressionError(
+                "the negative_slope of leaky_relu must be a number, as in leaky_relu(x, 0.1)",
+                self.column(node.args[1]),
+            )
+        return [node.args[0]]
+
+    def apply(self, node: ast.expr, arguments: list[Result]) -> Result:
+        """The value of ``node`` given the values of its operands."""
+        if isinstance(node, ast.Constant):
+            return float(cast("int | float", node.value))  # checked by check_constant
+        if isinstance(node, ast.Name):
+            return self.leaves[node.id]
+        if isinstance(node, ast.UnaryOp):
+            if isinstance(node.op, ast.UAdd):
+                return arguments[0]
+            return self.compute(operator.neg, arguments, "-", node)
+        if isinstance(node, ast.BinOp):
+            return self.compute(_BINARY[type(node.op)], arguments, _SYMBOLS[type(node.op)], node)
+        assert isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+        name = node.func.id
+        slope = [_literal(argument) for argument in node.args[1:]]
+        return self.compute(lambda x: FUNCTIONS[name](x, *slope), arguments, name, node)
+
+    def compute(
+        self, function: Callable[..., Value], arguments: list[Result], name: str, node: ast.expr
+    ) -> Result:
+        """``function(*arguments)`` with the engine, or a float if every argument is a constant.
+
+        An error names the column of ``node``: of its operator if it is a BinOp.
+        """
+        constant = not any(isinstance(x, Value) for x in arguments)
+        if constant:  # run the engine's own rule on a throw-away Value, keep the number
+            arguments = [Value(float(arguments[0])), *arguments[1:]]
+        try:
+            result = function(*arguments)
+        except (ArithmeticError, ValueError) as error:
+            raise ExpressionError(str(error), self.place(node)) from None
+        if not math.isfinite(result.data):
+            raise ExpressionError(f"the result of {name} is too large for a float",
+                                  self.place(node))
+        return result.data if constant else result
+
+    def place(self, node: ast.expr) -> int:
+        return self.operator_column(node) if isinstance(node, ast.BinOp) else self.column(node)
+
+    def column(self, node: ast.expr | ast.keyword) -> int:
+        """The 1-based character column of ``node`` (the AST counts UTF-8 bytes in a line)."""
+        return self.offset(node.lineno, node.col_offset) + 1
+
+    def offset(self, lineno: int, byte_offset: int) -> int:
+        """The character offset in the expression of a (line, UTF-8 byte offset) position."""
+        start = _line_start(self.text, lineno)
+        line = self.text[start:].encode("utf-8", "surrogatepass")
+        return start + len(line[:byte_offset].decode("utf-8", "replace"))
+
+    def operator_column(self, node: ast.BinOp) -> int:
+        """The column of a binary operator: its symbol, between the two operands."""
+        after_left = self.offset(node.left.end_lineno or node.left.lineno,
+                                 node.left.end_col_offset or 0)
+        right = self.offset(node.right.lineno, node.right.col_offset)
+        symbol = _SYMBOLS.get(type(node.op), "")
+        found = self.text.find(symbol, after_left, right)
+        return (found if found >= 0 else after_left) + 1
+
+    def refuse(self, node: ast.expr) -> ExpressionError:
+        """The error for a node outside the language; an attribute is placed at its name."""
+        description = _NOT_ALLOWED.get(type(node).__name__, type(node).__name__)
+        if not isinstance(node, ast.Attribute):
+            return self.not_allowed(description, self.column(node))
+        end = self.offset(node.end_lineno or node.lineno, node.end_col_offset or 0)
+        return self.not_allowed(f"{description} (.{node.attr})", end - len(node.attr) + 1)
+
+    @staticmethod
+    def not_allowed(what: str, column: int) -> ExpressionError:
+        return ExpressionError(f"not allowed: {what}; an expression may use {_ALLOWED}", column)
+
+
+def _literal(node: ast.expr) -> float | None:
+    """The number written at ``node`` (``0.1``, ``-0.1``), or None if it is not a plain number."""
+    sign = 1.0
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        sign = -1.0 if isinstance(node.op, ast.USub) else 1.0
+        node = node.operand
+    if not isinstance(node, ast.Constant) or isinstance(node.value, bool):
+        return None
+    if not isinstance(node.value, (int, float)):
+        return None
+    return sign * float(node.value)
+
+
+# ---------------------------------------------------------------------------
+# The command
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    """Add the ``graph`` command's arguments to ``parser``."""
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.epilog = (
+        "example:\n"
+        '  autograd-scalar graph "tanh(x*w + b)" x=0.5 w=-1.2 b=0.3 -o neuron.svg\n\n'
+        f"An expression may use {_ALLOWED}.\n"
+        "leaky_relu takes an optional slope: leaky_relu(x, 0.1).\n"
+        'Put -- before an expression that starts with a minus: graph -- "-x*y" x=1 y=2'
+    )
+    parser.add_argument("expression", help="the expression, in quotes")
+    parser.add_argument(
+        "variables", nargs="*", metavar="NAME=VALUE", help="a value for each variable"
+    )
+    parser.add_argument(
+        "-o", "--output", metavar="FILE",
+        help=f"draw the computation graph into FILE ({', '.join(FORMATS)})",
+    )
+    parser.add_argument("--rankdir", choices=("LR", "TB"), default="LR",
+                        help="draw left to right (LR, the default) or top to bottom (TB)")
+    parser.add_argument("--max-nodes", type=int, default=500, metavar="N",
+                        help="refuse to draw graphs of more than N Values (default: 500)")
+    parser.add_argument("--show-order", action="store_true",
+                        help="number each Value by the step at which backward reaches it")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Evaluate, differentiate, draw and print; 0 on success, 2 (with one line on stderr) if not."""
+    try:
+        root, leaves = evaluate(args.expression, _parse_variables(args.variables))
+        root.backward()
+        if args.output:
+            written = render(root, args.output, rankdir=args.rankdir,
+                             max_nodes=args.max_nodes, show_order=args.show_order)
+    except OSError as error:  # writing the picture failed
+        return _fail(f"cannot write {args.output}: {error.strerror or error}")
+    except (ValueError, RuntimeError) as error:
+        return _fail(str(error))
+    print(_table(args.expression, root, leaves))
+    if args.output:
+        print(f"\ngraph written to {written}")
+    return 0
+
+
+def _fail(message: str) -> int:
+    """Report ``message`` as one line on stderr; returns 2, the status of a refused command."""
+    print(f"autograd-scalar graph: error: {' '.join(message.split())}", file=sys.stderr)
+    return 2
+
+
+def _parse_variables(pairs: Sequence[str]) -> dict[str, float]:
+    """``["x=0.5", "w=-1.2"]`` as ``{"x": 0.5, "w": -1.2}``, or a ValueError naming the bad pair."""
+    variables: dict[str, float] = {}
+    for pair in pairs:
+        name, equals, text = pair.partition("=")
+        name = name.strip()
+        if not equals or not name:
+            raise ValueError(f"expected NAME=VALUE, as in x=0.5, not {pair!r}")
+        if not name.isidentifier() or keyword.iskeyword(name):
+            raise ValueError(f"{name!r} is not a variable name (in {pair!r})")
+        if name in variables:
+            raise ValueError(f"variable {name!r} is given twice")
+        try:
+            number = float(text)
+        except ValueError:
+            raise ValueError(f"{text!r} is not a number (in {pair!r})") from None
+        if not math.isfinite(number):
+            raise ValueError(f"{name} must be a finite number, not {text!r}")
+        variables[name] = number
+    return variables
+
+
+def _table(expression: str, root: Value, leaves: dict[str, Value]) -> str:
+    """The value, then a table of each variable's value and gradient."""
+    lines = [f"{' '.join(expression.split())} = {root.data:.6g}"]
+    if leaves:
+        rows = [("variable", "value", "gradient")]
+        rows += [(name, f"{v.data:.6g}", f"{v.grad:.6g}") for name, v in leaves.items()]
+        widths = [max(len(row[column]) for row in rows) for column in range(3)]
+        lines.append("")
+        lines += [
+            f"{name:<{widths[0]}}  {value:>{widths[1]}}  {grad:>{widths[2]}}"
+            for name, value, grad in rows
+        ]
+    return "\n".join(lines)

