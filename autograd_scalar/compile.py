@@ -31,6 +31,7 @@ the samples; anything else is compiled as flat straight-line code.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -42,6 +43,14 @@ __all__ = ["CompiledGraph", "compile_graph"]
 
 MIN_GROUP = 4
 """The fewest same-shaped terms worth a loop instead of flat code."""
+
+MAX_CHAIN = 32
+"""The most terms a dot's sum is written with ``+`` (nesting one level per term) rather
+than ``sum()``."""
+
+# sum() adds floats one by one from 0.0, so ``0.0 + a + b`` is the same number; from
+# Python 3.12 it compensates rounding error, and only one or two terms still agree.
+_PLAIN_SUM = sys.version_info < (3, 12)
 
 
 class CompiledGraph:
@@ -479,7 +488,7 @@ def _dot_operand_names(node: Value, names: _Names) -> tuple[list[str], list[str]
 
     ws = [name(w) for w in weights]
     xs = [name(x) for x in inputs]
-    if type(node._second) is int and not isinstance(bias, Value):
+    if type(node._second) in (int, tuple) and not isinstance(bias, Value):
         return ws, xs, None
     return ws, xs, name(bias)
 
@@ -493,7 +502,12 @@ def _forward(node: Value, names: _Names) -> str:
         return f"sum(({terms})) + {names.const(node, 0, node._second)}"
     if op.name == "dot":
         ws, xs, bias = _dot_operand_names(node, names)
-        total = f"sum(({''.join(f'{w} * {x}, ' for w, x in zip(ws, xs))}))"
+        products = [f"{w} * {x}" for w, x in zip(ws, xs)]
+        if len(products) <= 2 or (_PLAIN_SUM and len(products) <= MAX_CHAIN):
+            # What the eager dot's sum() gives, without building a tuple and calling it.
+            total = " + ".join(["0.0", *products])
+        else:
+            total = f"sum(({''.join(f'{p}, ' for p in products)}))"
         return total if bias is None else f"{total} + {bias}"
     return op.forward.format(**_fields(node, names))
 

@@ -27,7 +27,7 @@ import operator
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import ContextDecorator
-from typing import TYPE_CHECKING, Any, Union
+from typing import TYPE_CHECKING, Any, Union, cast
 
 from .ops import FLOAT_FUNCTIONS, OPS, Op
 
@@ -251,7 +251,11 @@ def _constant(x: object) -> float | None:
 # global, the number of no_grad blocks open in any thread, so the common case
 # (none) costs a single lookup; only when it is non-zero do they ask the thread.
 
-_local = threading.local()
+class _ThreadState(threading.local):
+    depth = 0  # no_grad blocks open in this thread
+
+
+_local = _ThreadState()
 _no_grad_lock = threading.Lock()
 _GENERATED_GLOBALS: dict[str, Any] = {"_no_grad_count": 0}
 """The globals of the generated operator methods."""
@@ -259,11 +263,11 @@ _GENERATED_GLOBALS: dict[str, Any] = {"_no_grad_count": 0}
 
 def is_grad_enabled() -> bool:
     """False inside a ``with no_grad():`` block of the calling thread."""
-    return not getattr(_local, "depth", 0)
+    return not _local.depth
 
 
 def _grad_disabled() -> bool:
-    return bool(getattr(_local, "depth", 0))
+    return _local.depth > 0
 
 
 class no_grad(ContextDecorator):
@@ -282,7 +286,7 @@ class no_grad(ContextDecorator):
     def __enter__(self) -> no_grad:
         with _no_grad_lock:
             _GENERATED_GLOBALS["_no_grad_count"] += 1
-        _local.depth = getattr(_local, "depth", 0) + 1
+        _local.depth += 1
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -692,15 +696,23 @@ class _DotLayout:
 
 def _dot_backward(node: Value) -> None:
     g = node.grad
+    if not g:  # e.g. a relu that is off downstream: nothing to pass on
+        return
     layout = node._second
+    parents = node._first
     if type(layout) is int:  # every weight and input is a Value
-        parents = node._first
         n = layout
         for w, x in zip(parents[:n], parents[n : 2 * n]):
             w.grad += g * x.data
             x.grad += g * w.data
         if len(parents) > 2 * n:
             parents[2 * n].grad += g
+        return
+    if type(layout) is tuple:  # Value weights, constant inputs
+        for w, x in zip(parents, layout):
+            w.grad += g * x
+        if len(parents) > len(layout):
+            parents[-1].grad += g
         return
     for w, x in zip(layout.weights, layout.inputs):
         if type(w) is Value:
@@ -726,10 +738,14 @@ def _dot_backward_graph(node: Value) -> None:
 def dot_operands(node: Value) -> tuple[tuple[Operand, ...], tuple[Operand, ...], Operand]:
     """The (weights, inputs, bias) of a ``dot`` node, Values and constants in their places."""
     layout = node._second
+    parents = node._first
     if type(layout) is int:
-        parents = node._first
         bias: Operand = parents[2 * layout] if len(parents) > 2 * layout else 0.0
         return parents[:layout], parents[layout : 2 * layout], bias
+    if type(layout) is tuple:
+        n = len(layout)
+        bias = parents[n] if len(parents) > n else 0.0
+        return parents[:n], layout, bias
     return layout.weights, layout.inputs, layout.bias
 
 
@@ -752,33 +768,46 @@ def dot(
         raise ValueError(
             f"dot: got {len(weights)} weights but {len(inputs)} inputs; they must match"
         )
-    value_weights, value_inputs = _all_values(weights), _all_values(inputs)
-    if value_weights is not None and value_inputs is not None and (
-        bias is None or isinstance(bias, Value)
-    ):
-        # The common case (a hidden neuron): every operand is a Value.
-        data = builtins.sum(
-            map(operator.mul, [w.data for w in value_weights], [x.data for x in value_inputs])
-        )
-        parents = (*value_weights, *value_inputs)
+    # A neuron's cases first, checked with C-level loops: every weight a Value,
+    # and every input a Value (a hidden layer) or a float (the first layer).
+    if (bias is None or type(bias) is Value) and set(map(type, weights)) <= _VALUE_TYPE:
+        ws = cast("Sequence[Value]", weights)
+        weight_data = [w.data for w in ws]
+        input_types = set(map(type, inputs))
+        parents: tuple[Value, ...]
+        layout: int | tuple[float, ...]
+        if input_types <= _VALUE_TYPE:
+            xs = cast("Sequence[Value]", inputs)
+            data = builtins.sum(map(operator.mul, weight_data, [x.data for x in xs]))
+            parents = (*ws, *xs)
+            layout = len(ws)
+        elif input_types <= _FLOAT_TYPE:
+            layout = tuple(cast("Sequence[float]", inputs))
+            data = builtins.sum(map(operator.mul, weight_data, layout))
+            parents = tuple(ws)
+        else:
+            return _general_dot(weights, inputs, bias)
         if bias is not None:
             data += bias.data
             parents += (bias,)
-        return _node(data, parents, _DOT_RULE, len(value_weights))
+        return _node(data, parents, _DOT_RULE, layout)
+    return _general_dot(weights, inputs, bias)
+
+
+_VALUE_TYPE = {Value}
+_FLOAT_TYPE = {float}
+
+
+def _general_dot(
+    weights: Sequence[Operand], inputs: Sequence[Operand], bias: Operand | None
+) -> Value:
+    """``dot`` with constants anywhere (or ints), kept in a :class:`_DotLayout`."""
     ws = tuple(_dot_operand(w, "weights") for w in weights)
     xs = tuple(_dot_operand(x, "inputs") for x in inputs)
     b = _dot_operand(0.0 if bias is None else bias, "bias")
     data = builtins.sum(map(operator.mul, map(_number, ws), map(_number, xs))) + _number(b)
     parents = tuple(v for v in (*ws, *xs, b) if isinstance(v, Value))
     return _node(data, parents, _DOT_RULE, _DotLayout(ws, xs, b))
-
-
-def _all_values(operands: Sequence[Operand]) -> tuple[Value, ...] | None:
-    """The operands as a tuple if every one is a Value, else None."""
-    for x in operands:
-        if type(x) is not Value:
-            return None
-    return tuple(operands)  # type: ignore[arg-type]
 
 
 def _dot_operand(x: Operand, role: str) -> Value | float:
@@ -797,7 +826,7 @@ def _node(data: float, parents: tuple[Value, ...], rule: Rule, const: Any) -> Va
     out.grad = 0.0
     out.label = ""
     out._consumers = 0
-    if not parents or _grad_disabled():
+    if not parents or (_GENERATED_GLOBALS["_no_grad_count"] and _grad_disabled()):
         out._op = out._first = out._second = None
     else:
         out._op = rule

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 import autograd_scalar as ag
 from autograd_scalar import Value
-from autograd_scalar.compile import compile_graph
+from autograd_scalar.compile import MAX_CHAIN, compile_graph
 
 UNARY: dict[str, Callable[[Value], Value]] = {
     "neg": lambda x: -x,
@@ -81,6 +81,26 @@ def test_sum_and_dot_replay_exactly_with_constants_among_operands() -> None:
         return ag.sum([mixed, values, 3.0, v[1]])
 
     assert_same(*eager_and_compiled(build, [0.3, -1.2, 2.2, 0.9]))
+
+
+def test_dots_of_value_weights_and_float_inputs_replay_exactly() -> None:
+    def build(v: list[Value]) -> Value:
+        with_bias = ag.dot(v[:2], [0.5, -2.0], bias=v[2]).relu()
+        without_bias = ag.dot(v[1:3], [1.5, 0.25]).tanh()
+        return with_bias * without_bias + with_bias
+
+    for point in ([0.3, -1.2, 2.2], [-3.0, 0.4, 0.1]):  # relu on, then off
+        assert_same(*eager_and_compiled(build, point))
+
+
+@pytest.mark.parametrize("terms", [1, 2, 3, 16, MAX_CHAIN, MAX_CHAIN + 1, 200])
+def test_dots_of_any_length_replay_exactly(terms: int) -> None:
+    # Short dots are written as a chain of +, long ones with sum(): the same numbers.
+    def build(v: list[Value]) -> Value:
+        return ag.dot(v[:terms], v[terms:], bias=v[0]).tanh()
+
+    point = [math.sin(3.7 * i) for i in range(2 * terms)]
+    assert_same(*eager_and_compiled(build, point))
 
 
 def test_leaf_used_many_times_gets_every_contribution() -> None:

@@ -17,6 +17,7 @@ from conftest import FLOAT, assert_close, engine_grad, numeric_grad
 
 import autograd_scalar as ag
 from autograd_scalar import Value, gradcheck
+from autograd_scalar.engine import dot_operands
 
 Case = tuple[str, Callable[..., Any], list[tuple[float, ...]]]
 
@@ -218,6 +219,51 @@ def test_dot_with_value_weights_and_number_inputs_has_weights_as_parents() -> No
     assert out.parents == tuple(ws)
     assert out.data == 1.5 - 4.0 + 1.0
     assert [w.grad for w in ws] == [3.0, 4.0]
+
+
+@pytest.mark.parametrize("with_bias", [False, True])
+def test_dot_of_value_weights_and_float_inputs_matches_the_hand_formula(with_bias: bool) -> None:
+    # A first layer's neuron: weights are Values, the inputs plain floats.
+    ws, xs, b = [Value(0.5), Value(-1.0), Value(2.0)], [3.0, 4.0, -0.5], Value(0.25)
+    out = ag.dot(ws, xs, bias=b if with_bias else None)
+    (out * 3.0).backward()
+    assert out.parents == (*ws, b) if with_bias else tuple(ws)
+    assert out.data == 1.5 - 4.0 - 1.0 + (0.25 if with_bias else 0.0)
+    assert [w.grad for w in ws] == [9.0, 12.0, -1.5]
+    assert b.grad == (3.0 if with_bias else 0.0)
+
+
+@pytest.mark.parametrize(
+    "weights, inputs, bias",
+    [
+        ([Value(0.5), Value(-1.0)], [Value(3.0), Value(4.0)], None),
+        ([Value(0.5), Value(-1.0)], [Value(3.0), Value(4.0)], Value(0.75)),
+        ([Value(0.5), Value(-1.0)], [3.0, 4.0], None),
+        ([Value(0.5), Value(-1.0)], [3.0, 4.0], Value(0.75)),
+        ([Value(0.5), 2.0], [3.0, Value(4.0)], 0.75),
+        ([Value(0.5), Value(-1.0)], [3.0, 4], None),
+    ],
+    ids=["values", "values+bias", "floats", "floats+bias", "mixed", "int input"],
+)
+def test_dot_operands_gives_back_what_dot_was_given(
+    weights: list[Any], inputs: list[Any], bias: Any
+) -> None:
+    out = ag.dot(weights, inputs, bias=bias)
+    got_weights, got_inputs, got_bias = dot_operands(out)
+    assert list(got_weights) == weights
+    assert list(got_inputs) == inputs
+    assert got_bias is bias if isinstance(bias, Value) else got_bias == (bias or 0.0)
+    assert out.parents == tuple(
+        x for x in (*weights, *inputs, bias) if isinstance(x, Value)
+    )
+
+
+def test_dot_with_zero_gradient_passes_nothing_on() -> None:
+    # Downstream of a relu that is off, a dot's gradient is 0: its operands get nothing.
+    ws, xs = [Value(0.5), Value(-1.0)], [Value(3.0), Value(4.0)]
+    out = ag.dot(ws, xs).relu()  # 1.5 - 4.0 < 0: relu is off
+    out.backward()
+    assert [v.grad for v in (*ws, *xs)] == [0.0, 0.0, 0.0, 0.0]
 
 
 def test_dot_with_mixed_operands_has_only_values_as_parents() -> None:
