@@ -410,9 +410,14 @@ def micrograd_recursion_depth(sizes: Sizes) -> int:
     return 2 * max(3 * sizes.chain_steps, 2 * sizes.sum_terms) + 1_000
 
 
-def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
-    """The command line: ``--quick`` and ``--repeats N``."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+def parse_arguments(
+    argv: Sequence[str] | None, description: str | None = __doc__
+) -> argparse.Namespace:
+    """The command line: ``--quick`` and ``--repeats N`` (shared by the benchmark scripts,
+    each giving its docstring as ``description``)."""
+    parser = argparse.ArgumentParser(
+        description=description.splitlines()[0] if description else None
+    )
     parser.add_argument("--quick", action="store_true",
                         help="tiny sizes and few repeats: checks that the script runs")
     parser.add_argument("--repeats", type=int, default=None, metavar="N",
