@@ -302,11 +302,21 @@ class no_grad(ContextDecorator):
 # and "unary". ``backward`` works on floats; ``backward_graph`` builds Values.
 
 
+BackwardRule = Callable[[Value, Callable[[Value], None]], None]
+"""``backward(node, ready)``: see :class:`Rule`."""
+
+
 class Rule:
     """An operation as one node runs it: the op, the operand layout, and its backward rules.
 
     ``fanin`` is how the node holds its parents: 1 (``_first``), 2 (``_first``
     and ``_second``) or 0 (all of them, as a tuple in ``_first``).
+
+    ``backward(node, ready)`` adds the node's gradient, times its local
+    derivatives, into its parents' ``grad``, then releases each parent: it
+    counts down the parent's ``_consumers`` and calls ``ready(parent)`` when
+    none are left, so the parent's gradient is complete (see :func:`_propagate`).
+    ``backward_graph`` does the same with Values, for ``create_graph=True``.
     """
 
     __slots__ = ("backward", "backward_graph", "fanin", "layout", "op")
@@ -315,8 +325,8 @@ class Rule:
         self,
         op: Op,
         layout: str,
-        backward: Callable[[Value], None],
-        backward_graph: Callable[[Value], None],
+        backward: BackwardRule,
+        backward_graph: BackwardRule,
     ) -> None:
         self.op = op
         self.layout = layout
@@ -343,10 +353,10 @@ def _operand_names(layout: str) -> tuple[str, ...]:
 def _backward_source(op: Op, layout: str, graph: bool) -> str:
     """Python source of one backward rule, from the op's templates."""
     from_parents = _operand_names(layout)
-    lines = ["def backward(node):", "    g = node.grad"]
+    lines = ["def backward(node, ready):", "    g = node.grad"]
     for slot, name in zip(("_first", "_second"), from_parents):
         lines.append(f"    p{name} = node.{slot}")
-    used = " ".join(op.grads)
+    used = " ".join(grad for name, grad in zip(("a", "b"), op.grads) if name in from_parents)
     for name in ("a", "b"):
         if "{" + name + "}" not in used:
             continue
@@ -366,6 +376,14 @@ def _backward_source(op: Op, layout: str, graph: bool) -> str:
             lines.append(f"    p{name}.grad = _accumulate(p{name}.grad, {term})")
         else:
             lines.append(f"    p{name}.grad += {term}")
+    for name in from_parents:
+        lines += [
+            f"    if p{name}._op is not None:",
+            f"        count = p{name}._consumers - 1",
+            f"        p{name}._consumers = count",
+            "        if not count:",
+            f"            ready(p{name})",
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -646,16 +664,30 @@ _SUM = Op("sum", "sum", 0, "", ())
 _DOT = Op("dot", "dot", 0, "", ())
 
 
-def _sum_backward(node: Value) -> None:
+def _release(parents: tuple[Value, ...], ready: Callable[[Value], None]) -> None:
+    """Count down each non-leaf parent's consumers; ``ready`` the ones with none left."""
+    for parent in parents:
+        if parent._op is not None:
+            count = parent._consumers - 1
+            parent._consumers = count
+            if not count:
+                ready(parent)
+
+
+def _sum_backward(node: Value, ready: Callable[[Value], None]) -> None:
     g = node.grad
-    for parent in node._first:
+    parents = node._first
+    for parent in parents:
         parent.grad += g
+    _release(parents, ready)
 
 
-def _sum_backward_graph(node: Value) -> None:
+def _sum_backward_graph(node: Value, ready: Callable[[Value], None]) -> None:
     g = node.grad
-    for parent in node._first:
+    parents = node._first
+    for parent in parents:
         parent.grad = _accumulate(parent.grad, g)
+    _release(parents, ready)
 
 
 def sum(terms: Iterable[Operand]) -> Value:
@@ -694,12 +726,16 @@ class _DotLayout:
         self.bias = bias
 
 
-def _dot_backward(node: Value) -> None:
+def _dot_backward(node: Value, ready: Callable[[Value], None]) -> None:
     g = node.grad
-    if not g:  # e.g. a relu that is off downstream: nothing to pass on
-        return
-    layout = node._second
     parents = node._first
+    if g:  # 0 below a relu that is off: nothing to pass on
+        _dot_add_gradient(g, parents, node._second)
+    _release(parents, ready)
+
+
+def _dot_add_gradient(g: float, parents: tuple[Value, ...], layout: Any) -> None:
+    """Add ``g`` times each operand's local derivative into the operand's ``grad``."""
     if type(layout) is int:  # every weight and input is a Value
         n = layout
         for w, x in zip(parents[:n], parents[n : 2 * n]):
@@ -707,23 +743,22 @@ def _dot_backward(node: Value) -> None:
             x.grad += g * w.data
         if len(parents) > 2 * n:
             parents[2 * n].grad += g
-        return
-    if type(layout) is tuple:  # Value weights, constant inputs
+    elif type(layout) is tuple:  # Value weights, constant inputs
         for w, x in zip(parents, layout):
             w.grad += g * x
         if len(parents) > len(layout):
             parents[-1].grad += g
-        return
-    for w, x in zip(layout.weights, layout.inputs):
-        if type(w) is Value:
-            w.grad += g * (x.data if type(x) is Value else x)
-        if type(x) is Value:
-            x.grad += g * (w.data if type(w) is Value else w)
-    if type(layout.bias) is Value:
-        layout.bias.grad += g
+    else:
+        for w, x in zip(layout.weights, layout.inputs):
+            if type(w) is Value:
+                w.grad += g * (x.data if type(x) is Value else x)
+            if type(x) is Value:
+                x.grad += g * (w.data if type(w) is Value else w)
+        if type(layout.bias) is Value:
+            layout.bias.grad += g
 
 
-def _dot_backward_graph(node: Value) -> None:
+def _dot_backward_graph(node: Value, ready: Callable[[Value], None]) -> None:
     g = node.grad
     weights, inputs, bias = dot_operands(node)
     for w, x in zip(weights, inputs):
@@ -733,6 +768,7 @@ def _dot_backward_graph(node: Value) -> None:
             x.grad = _accumulate(x.grad, g * w)
     if type(bias) is Value:
         bias.grad = _accumulate(bias.grad, g)
+    _release(node._first, ready)
 
 
 def dot_operands(node: Value) -> tuple[tuple[Operand, ...], tuple[Operand, ...], Operand]:
@@ -898,39 +934,39 @@ def _count_consumers(root: Value) -> None:
     while stack:
         node = pop()
         fanin = node._op.fanin  # type: ignore[union-attr]  # only non-leaves are pushed
-        first = node._first
-        for parent in (first,) if fanin == 1 else (first, node._second) if fanin else first:
-            if parent._op is None:
-                continue
-            count = parent._consumers
-            parent._consumers = count + 1
-            if not count:
-                parent.grad = 0.0
-                push(parent)
+        if fanin == 1:  # the commonest case, without making a tuple
+            parent = node._first
+            if parent._op is not None:
+                count = parent._consumers
+                parent._consumers = count + 1
+                if not count:
+                    parent.grad = 0.0
+                    push(parent)
+            continue
+        for parent in (node._first, node._second) if fanin else node._first:
+            if parent._op is not None:
+                count = parent._consumers
+                parent._consumers = count + 1
+                if not count:
+                    parent.grad = 0.0
+                    push(parent)
 
 
 def _propagate(root: Value, create_graph: bool) -> None:
     # Kahn's algorithm from the output: a node's gradient is complete once every
     # node that consumes it has been processed, so it is processed right then.
-    # Each count returns to zero, ready for the next backward.
+    # Each rule releases its parents (Rule.backward); each count returns to zero,
+    # ready for the next backward.
     ready = [root]
     pop, push = ready.pop, ready.append
-    while ready:
-        node = pop()
-        rule: Rule = node._op  # type: ignore[assignment]  # only non-leaves are pushed
-        if create_graph:
-            rule.backward_graph(node)
-        else:
-            rule.backward(node)
-        fanin = rule.fanin
-        first = node._first
-        for parent in (first,) if fanin == 1 else (first, node._second) if fanin else first:
-            if parent._op is None:
-                continue
-            count = parent._consumers - 1
-            parent._consumers = count
-            if not count:
-                push(parent)
+    if create_graph:
+        while ready:
+            node = pop()
+            node._op.backward_graph(node, push)  # type: ignore[union-attr]
+    else:
+        while ready:
+            node = pop()
+            node._op.backward(node, push)  # type: ignore[union-attr]  # only non-leaves
 
 
 def _clear_counts(root: Value) -> None:

@@ -266,6 +266,15 @@ def test_dot_with_zero_gradient_passes_nothing_on() -> None:
     assert [v.grad for v in (*ws, *xs)] == [0.0, 0.0, 0.0, 0.0]
 
 
+def test_a_dot_with_zero_gradient_still_lets_its_inputs_finish() -> None:
+    # h feeds a dot whose relu is off and, directly, the output: d out/dx = 2 * 1.
+    x, w = Value(1.5), Value(-1.0)
+    h = x * 2.0
+    out = ag.dot([w], [h]).relu() + h
+    out.backward()
+    assert (x.grad, h.grad, w.grad) == (2.0, 1.0, 0.0)
+
+
 def test_dot_with_mixed_operands_has_only_values_as_parents() -> None:
     w0, x1, bias = Value(0.5), Value(4.0), Value(0.75)
     out = ag.dot([w0, -1.0], [3.0, x1], bias=bias)
