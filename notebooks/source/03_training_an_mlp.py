@@ -124,18 +124,26 @@ def progress_line(epochs, width=25):
 
 
 EPOCHS = 200
-start = time.perf_counter()
-history = fit(
-    model, X, y,
-    loss=binary_cross_entropy_with_logits,
-    optimizer=Adam(model.parameters(), lr=0.02),
-    l2=1e-4,
-    epochs=EPOCHS,
-    compile=True,
-    progress=False,
-    callback=progress_line(EPOCHS),
-)
-print(f"trained in {time.perf_counter() - start:.2f} s")
+
+
+def train(model, targets, loss):
+    """Train `model` on the points X with `fit`, as this notebook does; returns the History."""
+    start = time.perf_counter()
+    history = fit(
+        model, X, targets,
+        loss=loss,
+        optimizer=Adam(model.parameters(), lr=0.02),
+        l2=1e-4,
+        epochs=EPOCHS,
+        compile=True,
+        progress=False,
+        callback=progress_line(EPOCHS),
+    )
+    print(f"trained in {time.perf_counter() - start:.2f} s")
+    return history
+
+
+history = train(model, y, binary_cross_entropy_with_logits)
 
 # %% [markdown]
 # The loss (log scale) falls fast at first, then slowly. The training accuracy reaches 100% well
@@ -236,18 +244,7 @@ print(f"identical predictions on all {len(X_test):,} held-out points")
 
 # %%
 hinge_model = MLP(2, [16, 16, 1], seed=0)
-start = time.perf_counter()
-hinge_history = fit(
-    hinge_model, X, to_plus_minus(y),
-    loss=hinge_loss,
-    optimizer=Adam(hinge_model.parameters(), lr=0.02),
-    l2=1e-4,
-    epochs=EPOCHS,
-    compile=True,
-    progress=False,
-    callback=progress_line(EPOCHS),
-)
-print(f"trained in {time.perf_counter() - start:.2f} s")
+hinge_history = train(hinge_model, to_plus_minus(y), hinge_loss)
 
 # %% [markdown]
 # The two losses are measured in different units, so compare the shapes of the curves rather
