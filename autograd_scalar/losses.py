@@ -129,7 +129,10 @@ def log_softmax(logits: Sequence[Value]) -> list[Value]:
 
     The largest logit m is subtracted before exponentiating:
     ``log Σ exp(z_j) = m + log Σ exp(z_j - m)``. That is exact for any
-    constant m, so m is a plain number and the gradient is unaffected.
+    constant m, so m is a plain number and the gradient is unaffected. A
+    compiled replay (:func:`~autograd_scalar.compile.compile_graph`) keeps the m
+    of the step that built the graph: the results stay exact, and only logits
+    that grow by hundreds during training could make ``exp`` overflow.
 
     >>> from autograd_scalar import Value
     >>> [round(v.data, 4) for v in log_softmax([Value(1000.0), Value(1000.0)])]
