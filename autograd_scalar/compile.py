@@ -158,6 +158,7 @@ class _Group:
 
 
 def _count_edges(order: list[Value]) -> dict[Value, int]:
+    """How many edges from these nodes lead to each of their parents."""
     counts: dict[Value, int] = {}
     for node in order:
         for parent in node.parents:
@@ -247,7 +248,7 @@ def _group(
         shapes.add(shape)
         if len(shapes) > 1:
             return None
-        instances.append((interior, leaves, _uses(interior)))
+        instances.append((interior, leaves, _count_edges(interior)))
     template, places, _ = instances[0]
     shared = [all(leaves[i] is leaf for _, leaves, _ in instances) for i, leaf in enumerate(places)]
     for (interior, leaves, uses), term in zip(instances, consumer.parents):
@@ -265,15 +266,6 @@ def _group(
         constants = [c for node in interior for c in _constants(node)]
         group.rows.append((*own, *constants, *(interior[j] for j in observed)))
     return group
-
-
-def _uses(interior: list[Value]) -> dict[Value, int]:
-    """How many edges from these nodes lead to each of their parents."""
-    uses: dict[Value, int] = {}
-    for node in interior:
-        for parent in node.parents:
-            uses[parent] = uses.get(parent, 0) + 1
-    return uses
 
 
 # ---------------------------------------------------------------------------
