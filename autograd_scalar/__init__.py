@@ -10,25 +10,40 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from .compile import CompiledGraph, compile_graph
 from .data import make_blobs, make_circles, make_moons, make_spirals, make_xor, to_plus_minus
+
+# <generated: imports>
 from .engine import (
     Value,
+    atan,
+    clamp,
     cos,
     dot,
+    elu,
+    erf,
     exp,
+    gelu,
     is_grad_enabled,
     leaky_relu,
     log,
+    maximum,
+    minimum,
     no_grad,
     relu,
     sigmoid,
     sin,
+    softplus,
     sqrt,
+    tan,
     tanh,
     topological_order,
 )
 from .engine import sum as sum  # public, but kept out of __all__ (see below)
+
+# </generated: imports>
 from .functional import GradcheckError, grad, gradcheck, value_and_grad
 from .losses import (
     binary_cross_entropy_with_logits,
@@ -42,12 +57,15 @@ from .losses import (
 from .nn import MLP, Layer, Module, Neuron
 from .optim import SGD, Adam, RMSprop
 from .train import History, accuracy, fit
-from .viz import draw_dot, render
+
+if TYPE_CHECKING:
+    from .viz import draw_dot, render
 
 __version__ = "0.1.0"
 
 # ``sum`` is importable (``autograd_scalar.sum``) but not star-exported, so that
 # ``from autograd_scalar import *`` never shadows the built-in ``sum``.
+# <generated: all>
 __all__ = [
     "MLP",
     "SGD",
@@ -61,14 +79,19 @@ __all__ = [
     "RMSprop",
     "Value",
     "accuracy",
+    "atan",
     "binary_cross_entropy_with_logits",
+    "clamp",
     "compile_graph",
     "cos",
     "cross_entropy",
     "dot",
     "draw_dot",
+    "elu",
+    "erf",
     "exp",
     "fit",
+    "gelu",
     "grad",
     "gradcheck",
     "hinge_loss",
@@ -82,6 +105,8 @@ __all__ = [
     "make_moons",
     "make_spirals",
     "make_xor",
+    "maximum",
+    "minimum",
     "mse_loss",
     "no_grad",
     "relu",
@@ -89,9 +114,22 @@ __all__ = [
     "sigmoid",
     "sin",
     "softmax",
+    "softplus",
     "sqrt",
+    "tan",
     "tanh",
     "to_plus_minus",
     "topological_order",
     "value_and_grad",
 ]
+# </generated: all>
+
+
+def __getattr__(name: str) -> Any:
+    # The renderer imports graphviz; it is loaded when a picture is first asked for,
+    # so that importing the engine never loads it.
+    if name in ("draw_dot", "render"):
+        from . import viz
+
+        return getattr(viz, name)
+    raise AttributeError(f"module 'autograd_scalar' has no attribute {name!r}")

@@ -31,13 +31,19 @@ the samples; anything else is compiled as flat straight-line code.
 
 from __future__ import annotations
 
+import itertools
+import keyword
+import linecache
+import math
+import re
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from types import TracebackType
 from typing import Any
 
-from .engine import Rule, Value, dot_operands, topological_order
-from .ops import FLOAT_FUNCTIONS
+from .engine import Value, math_error, topological_order
+from .ops import FLOAT_FUNCTIONS, Op
 
 __all__ = ["CompiledGraph", "compile_graph"]
 
@@ -67,11 +73,12 @@ class CompiledGraph:
     def __init__(self, root: Value, writer: _Writer) -> None:
         self.root = root
         self.source = writer.source()
-        namespace = _run(self.source)
+        self.filename, namespace = _run(self.source)
         self._replay = namespace["replay"]
         self._forward = namespace["forward"]
         self._leaves = writer.leaves
         self._arguments = (writer.leaves, writer.observed, *(g.rows for g in writer.groups))
+        self._computed = writer.names.computed
         self._sync: Callable[..., None] | None = None
 
     @property
@@ -80,7 +87,10 @@ class CompiledGraph:
         return list(self._leaves)
 
     def __call__(self) -> float:
-        value, grads = self._replay(*self._arguments)
+        try:
+            value, grads = self._replay(*self._arguments)
+        except (ArithmeticError, ValueError) as error:
+            raise self._eager_error(error) from None
         for leaf, grad in zip(self._leaves, grads):
             leaf.grad += grad
         self.root.data = value
@@ -88,10 +98,38 @@ class CompiledGraph:
 
     def forward(self) -> float:
         """Recompute and return the root's value from the leaves' current data (no gradients)."""
-        value: float = self._forward(*self._arguments)
+        try:
+            value: float = self._forward(*self._arguments)
+        except (ArithmeticError, ValueError) as error:
+            raise self._eager_error(error) from None
         self.root.data = value
         return value
 
+    def _eager_error(self, error: Exception) -> Exception:
+        """The error eager evaluation raises for the op whose generated line failed.
+
+        The line assigns one node's variable; its operands' numbers are read from the
+        failing frame, their labels from the Values they came from.
+        """
+        frame = _last_frame(error.__traceback__, self.filename)
+        if frame is None:
+            return error
+        line = linecache.getline(self.filename, frame.tb_lineno)
+        target = line.split("=", 1)[0].strip()
+        if target not in self._computed:
+            return error
+        op, operands = self._computed[target]
+        local = frame.tb_frame.f_locals
+        shown: list[Value | float] = []
+        for number, source in operands:
+            if isinstance(number, float):
+                shown.append(number)
+                continue
+            value = local[number]
+            holder = local[source] if isinstance(source, str) else source
+            label = holder.label if isinstance(holder, Value) else ""
+            shown.append(Value(value, label=label) if label else value)
+        return math_error(error, op, shown)
     def sync(self) -> None:
         """Write every intermediate node's current value and gradient back into its Value.
 
@@ -99,7 +137,7 @@ class CompiledGraph:
         """
         order = topological_order(self.root)
         if self._sync is None:
-            self._sync = _run(_Writer(order, [], set()).sync_source())["sync"]
+            self._sync = _run(_Writer(order, [], set()).sync_source())[1]["sync"]
         nodes = [n for n in reversed(order) if not n.is_leaf]
         leaves = [n for n in reversed(order) if n.is_leaf]
         self._sync(leaves, nodes)
@@ -123,7 +161,7 @@ def compile_graph(root: Value, observe: Iterable[Value] = ()) -> CompiledGraph:
     >>> g(), round(a.grad, 12), round(b.grad, 12)
     (5.0, 0.6, 0.8)
     >>> print(g.source.splitlines()[3])
-        v0 = l0 * l0
+        v0 = a * a
     """
     if not isinstance(root, Value):
         raise TypeError(f"compile_graph needs a Value, not {type(root).__name__}")
@@ -132,10 +170,37 @@ def compile_graph(root: Value, observe: Iterable[Value] = ()) -> CompiledGraph:
     return CompiledGraph(root, _Writer(order, _find_groups(order, watched), watched))
 
 
-def _run(source: str) -> dict[str, Any]:
-    namespace: dict[str, Any] = dict(FLOAT_FUNCTIONS)
-    exec(compile(source, "<autograd_scalar compiled graph>", "exec"), namespace)
-    return namespace
+_serial = itertools.count()
+
+
+def _run(source: str) -> tuple[str, dict[str, Any]]:
+    """Run generated ``source``; registered with linecache, so that tracebacks and pdb show it."""
+    filename = f"<autograd_scalar compiled graph {next(_serial)}>"
+    linecache.cache[filename] = (len(source), None, source.splitlines(keepends=True), filename)
+    namespace: dict[str, Any] = {**FLOAT_FUNCTIONS, "inf": math.inf, "nan": math.nan}
+    exec(compile(source, filename, "exec"), namespace)
+    return filename, namespace
+
+
+def _last_frame(traceback: TracebackType | None, filename: str) -> TracebackType | None:
+    """The innermost traceback entry in ``filename``."""
+    found = None
+    while traceback is not None:
+        if traceback.tb_frame.f_code.co_filename == filename:
+            found = traceback
+        traceback = traceback.tb_next
+    return found
+
+
+def literal(x: float) -> str:
+    """Source for the float ``x`` that gives back exactly ``x``: inf, nan and -0.0 too.
+
+    >>> literal(0.1), literal(-0.0), literal(float("-inf"))
+    ('0.1', '-0.0', '-inf')
+    """
+    if math.isfinite(x):
+        return repr(x)
+    return "nan" if math.isnan(x) else ("-inf" if x < 0 else "inf")
 
 
 # ---------------------------------------------------------------------------
@@ -166,25 +231,24 @@ def _count_edges(order: list[Value]) -> dict[Value, int]:
     return counts
 
 
+def _flat_arguments(node: Value) -> Iterator[tuple[str, Any]]:
+    """A node's arguments in order, sequences (``dot``'s weights) spread out."""
+    for name, argument in node.arguments.items():
+        if type(argument) is tuple:
+            yield from ((name, x) for x in argument)
+        else:
+            yield name, argument
+
+
 def _shape_key(node: Value) -> tuple[Any, ...]:
-    """What two nodes must share to play the same part: op, layout and dot layout, not constants."""
-    rule: Rule = node._op  # type: ignore[assignment]
-    key: tuple[Any, ...] = (rule.op.name, rule.layout, len(node.parents))
-    if rule.op.name == "dot" and type(node._second) is not int:  # which operands are constants
-        weights, inputs, bias = dot_operands(node)
-        key += tuple(isinstance(x, Value) for x in (*weights, *inputs, bias))
-    return key
+    """What two nodes must share to play the same part: the op, and which of its arguments
+    are Values (and how many), but not the constants' values."""
+    return (node.op, tuple((name, isinstance(x, Value)) for name, x in _flat_arguments(node)))
 
 
 def _constants(node: Value) -> tuple[float, ...]:
     """The plain numbers a node holds, in the order code generation names them."""
-    rule: Rule = node._op  # type: ignore[assignment]
-    if rule.op.name == "dot":
-        weights, inputs, bias = dot_operands(node)
-        return tuple(x for x in (*weights, *inputs, bias) if not isinstance(x, Value))
-    if rule.layout in ("left", "right") or rule.op.parameter or rule.op.name == "sum":
-        return (node._second,)
-    return ()
+    return tuple(x for _, x in _flat_arguments(node) if not isinstance(x, Value))
 
 
 def _instance(root: Value) -> tuple[list[Value], list[Value], tuple[Any, ...]]:
@@ -201,14 +265,14 @@ def _instance(root: Value) -> tuple[list[Value], list[Value], tuple[Any, ...]]:
             interior.append(node)
             continue
         stack.append((node, True))
-        stack.extend((p, False) for p in reversed(node.parents) if p._op is not None)
+        stack.extend((p, False) for p in reversed(node.parents) if not p.is_leaf)
     leaves: list[Value] = []
     leaf_index: dict[Value, int] = {}
     shape = []
     for node in interior:
         refs = []
         for parent in node.parents:
-            if parent._op is None:
+            if parent.is_leaf:
                 if parent not in leaf_index:
                     leaf_index[parent] = len(leaves)
                     leaves.append(parent)
@@ -225,7 +289,7 @@ def _find_groups(order: list[Value], watched: set[Value]) -> list[_Group]:
     position: dict[Value, int] = {}
     groups = []
     for node in order:
-        if node.op != "sum" or len(node.parents) < MIN_GROUP:
+        if not _adds_terms(node) or len(node.parents) < MIN_GROUP:
             continue
         if any(p.is_leaf for p in node.parents) or len(set(node.parents)) != len(node.parents):
             continue
@@ -236,6 +300,12 @@ def _find_groups(order: list[Value], watched: set[Value]) -> list[_Group]:
         if group is not None:
             groups.append(group)
     return groups
+
+
+def _adds_terms(node: Value) -> bool:
+    """True for a node whose value is its terms added up (an n-ary op of one role: ``sum``)."""
+    op = node.operation
+    return op is not None and op.arity == 0 and len(op.roles) == 1
 
 
 def _group(
@@ -273,17 +343,24 @@ def _group(
 
 
 class _Names:
-    """Variable names for one stretch of generated code: values, gradients, constants."""
+    """Variable names for one stretch of generated code: values, gradients, constants.
 
-    def __init__(self) -> None:
+    ``computed`` maps the variable each node's forward line assigns to the node's op
+    and operands (the variable holding each number, and where its label comes
+    from), so that a failing line can be reported as eager evaluation reports it.
+    """
+
+    def __init__(self, computed: dict[str, tuple[Op, list[tuple[Any, Any]]]] | None = None):
         self.value: dict[Value, str] = {}
         self.grad: dict[Value, str] = {}
         self.constant: dict[tuple[Value, int], str] = {}
+        self.holder: dict[Value, str] = {}  # per-sample leaves: the local holding the Value
         self.assigned: set[str] = set()  # gradient variables already holding a term
+        self.computed = {} if computed is None else computed
 
-    def const(self, node: Value, position: int, literal: float) -> str:
+    def const(self, node: Value, position: int, value: float) -> str:
         """The name of a per-instance constant, or the constant written out."""
-        return self.constant.get((node, position), repr(literal))
+        return self.constant.get((node, position), literal(value))
 
     def add(self, target: Value, term: str, indent: str) -> str:
         """A line adding ``term`` to ``target``'s gradient (assigning the first time)."""
@@ -292,6 +369,23 @@ class _Names:
             return f"{indent}{name} += {term}"
         self.assigned.add(name)
         return f"{indent}{name} = {term}"
+
+
+_INTERNAL = re.compile(r"[lvgTRSuhcnox]\d+[vg]?|[LON]|count|node|ready")
+
+
+def _leaf_names(leaves: list[Value]) -> list[str]:
+    """Variable names for the leaves: their labels where those make unique identifiers."""
+    names: list[str] = []
+    taken: set[str] = set(FLOAT_FUNCTIONS) | {"sum", "inf", "nan", "zip", "reversed"}
+    for i, leaf in enumerate(leaves):
+        name = re.sub(r"\W", "_", leaf.label)
+        if (not name.isidentifier() or keyword.iskeyword(name) or name in taken
+                or name.startswith("d_") or _INTERNAL.fullmatch(name)):
+            name = f"l{i}"
+        taken.add(name)
+        names.append(name)
+    return names
 
 
 class _Writer:
@@ -310,9 +404,9 @@ class _Writer:
         self.leaves = [n for n in reversed(order) if n in used]
         self.observed = [n for n in self.flat if n in watched]
         self.names = _Names()
-        for i, leaf in enumerate(self.leaves):
-            self.names.value[leaf] = f"l{i}"
-            self.names.grad[leaf] = f"gl{i}"
+        for leaf, name in zip(self.leaves, _leaf_names(self.leaves)):
+            self.names.value[leaf] = name
+            self.names.grad[leaf] = f"d_{name}" if not re.fullmatch(r"l\d+", name) else f"g{name}"
         for i, node in enumerate(self.flat):
             self.names.value[node] = f"v{i}"
             self.names.grad[node] = f"g{i}"
@@ -374,7 +468,7 @@ class _Writer:
                 expression = _forward(node, self.names)
             else:
                 lines += self._group_forward(k, save)
-                expression = f"sum(T{k}) + {node._second!r}"
+                expression = f"sum(T{k}) + {literal(node.arguments['bias'])}"
             lines.append(f"    {self.names.value[node]} = {expression}")
             if node in observed:
                 lines.append(f"    o{observed[node]}.data = {self.names.value[node]}")
@@ -405,7 +499,7 @@ class _Writer:
     def _group_names(self, k: int) -> tuple[_Names, list[str], list[str]]:
         """Names inside group k's loop, the targets a row unpacks into, and the saved values."""
         group = self.groups[k]
-        names = _Names()
+        names = _Names(self.names.computed)
         names.value.update(self.names.value)
         names.grad.update(self.names.grad)  # shared leaves add into the outer sums
         names.assigned.update(self.names.assigned)
@@ -413,6 +507,7 @@ class _Writer:
         for place, (leaf, same) in enumerate(zip(group.places, group.shared)):
             if not same:
                 names.value[leaf], names.grad[leaf] = f"x{place}v", f"x{place}g"
+                names.holder[leaf] = f"x{place}"
                 targets.append(f"x{place}")
                 saved.append(f"x{place}v")
         position = 0
@@ -466,95 +561,101 @@ class _Writer:
         return lines
 
 
-def _dot_operand_names(node: Value, names: _Names) -> tuple[list[str], list[str], str | None]:
-    """Names (or written-out constants) of a dot node's weights, inputs and bias."""
-    weights, inputs, bias = dot_operands(node)
+def _operand_names(node: Value, names: _Names) -> dict[str, str | list[str]]:
+    """Each argument of ``node`` as the generated code reads it: a variable, or a constant
+    (written out, or a per-instance constant's name); sequences as lists."""
+    found: dict[str, str | list[str]] = {}
     position = 0
+    for name, argument in node.arguments.items():
+        items = argument if type(argument) is tuple else (argument,)
+        shown = []
+        for x in items:
+            if isinstance(x, Value):
+                shown.append(names.value[x])
+            else:
+                shown.append(names.const(node, position, x))
+                position += 1
+        found[name] = shown if type(argument) is tuple else shown[0]
+    return found
 
-    def name(x: Value | float) -> str:
-        nonlocal position
-        if isinstance(x, Value):
-            return names.value[x]
-        position += 1
-        return names.const(node, position - 1, x)
 
-    ws = [name(w) for w in weights]
-    xs = [name(x) for x in inputs]
-    if type(node._second) in (int, tuple) and not isinstance(bias, Value):
-        return ws, xs, None
-    return ws, xs, name(bias)
+def _term_fields(node: Value, operands: dict[str, str | list[str]], k: int) -> dict[str, str]:
+    """The template names of an n-ary node's ``k``-th term."""
+    op: Op = node.operation  # type: ignore[assignment]
+    return {name: operands[role][k] for name, role in zip(op.operands, op.roles)}
 
 
 def _forward(node: Value, names: _Names) -> str:
     """The expression computing ``node`` from its parents' variables."""
-    rule: Rule = node._op  # type: ignore[assignment]
-    op = rule.op
-    if op.name == "sum":
-        terms = "".join(f"{names.value[p]}, " for p in node.parents)
-        return f"sum(({terms})) + {names.const(node, 0, node._second)}"
-    if op.name == "dot":
-        ws, xs, bias = _dot_operand_names(node, names)
-        products = [f"{w} * {x}" for w, x in zip(ws, xs)]
-        if len(products) <= 2 or (_PLAIN_SUM and len(products) <= MAX_CHAIN):
-            # What the eager dot's sum() gives, without building a tuple and calling it.
-            total = " + ".join(["0.0", *products])
-        else:
-            total = f"sum(({''.join(f'{p}, ' for p in products)}))"
-        return total if bias is None else f"{total} + {bias}"
-    return op.forward.format(**_fields(node, names))
+    op: Op = node.operation  # type: ignore[assignment]
+    operands = _operand_names(node, names)
+    if op.arity:
+        _remember(node, names, operands)
+        return op.forward.format(**operands, out=names.value[node], g=names.grad[node])
+    terms = [op.forward.format(**_term_fields(node, operands, k))
+             for k in range(len(operands[op.roles[0]]))]
+    if len(terms) <= 2 or (_PLAIN_SUM and len(terms) <= MAX_CHAIN):
+        # What the eager sum() gives, without building a tuple and calling it.
+        total = " + ".join(["0.0", *terms])
+    else:
+        total = f"sum(({''.join(f'{t}, ' for t in terms)}))"
+    return f"{total} + {operands['bias']}"
 
 
-def _fields(node: Value, names: _Names) -> dict[str, str]:
-    """The template names of an element-wise node, bound to variables or constants."""
-    rule: Rule = node._op  # type: ignore[assignment]
-    parents = iter(node.parents)
-    fields = {"out": names.value[node], "g": names.grad[node]}
-    for name in ("a", "b")[: rule.op.arity]:
-        if (rule.layout, name) in (("left", "b"), ("right", "a")):
-            fields[name] = names.const(node, 0, node._second)
+def _remember(node: Value, names: _Names, operands: dict[str, str | list[str]]) -> None:
+    """Note what the node's forward line reads, for reporting a failure as eager does."""
+    op: Op = node.operation  # type: ignore[assignment]
+    if not op.domain:
+        return
+    read: list[tuple[Any, Any]] = []
+    for name in op.operands:
+        argument = node.arguments[name]
+        if isinstance(argument, Value):
+            read.append((operands[name], names.holder.get(argument, argument)))
         else:
-            fields[name] = names.value[next(parents)]
-    if rule.op.parameter:
-        fields["c"] = names.const(node, 0, node._second)
-    return fields
+            read.append((argument, None))
+    names.computed[names.value[node]] = (op, read)
 
 
 def _backward(node: Value, names: _Names, indent: str) -> list[str]:
     """Lines adding ``node``'s gradient, through its local derivatives, into its parents'."""
-    rule: Rule = node._op  # type: ignore[assignment]
+    op: Op = node.operation  # type: ignore[assignment]
     g = names.grad[node]
-    if rule.op.name == "sum":
-        return [names.add(p, g, indent) for p in node.parents]
-    if rule.op.name == "dot":
-        return _dot_backward(node, names, indent)
-    fields = _fields(node, names)
-    parents = iter(node.parents)
-    lines = []
-    for name, template in zip(("a", "b"), rule.op.grads):
-        if (rule.layout, name) not in (("left", "b"), ("right", "a")):
-            lines.append(names.add(next(parents), template.format(**fields), indent))
-    return lines
+    operands = _operand_names(node, names)
+    arguments = node.arguments
+    if op.arity:
+        fields = {**operands, "out": names.value[node], "g": g}
+        return [
+            names.add(arguments[name], template.format(**fields), indent)
+            for name, template in zip(op.operands, op.grads)
+            if isinstance(arguments[name], Value)
+        ]
+    return _nary_backward(node, names, operands, indent)
 
 
-def _dot_backward(node: Value, names: _Names, indent: str) -> list[str]:
-    """A dot node's backward, skipped when its gradient is zero (a relu that is off).
-
-    Skipping only leaves out adding ``0.0 * x`` terms, which change no sum.
+def _nary_backward(
+    node: Value, names: _Names, operands: dict[str, str | list[str]], indent: str
+) -> list[str]:
+    """An n-ary node's backward, skipped when its gradient is zero (a relu that is off),
+    as the engine skips it. Skipping only leaves out adding 0.0 terms, which change no sum.
     """
+    op: Op = node.operation  # type: ignore[assignment]
     g = names.grad[node]
-    weights, inputs, bias = dot_operands(node)
-    ws, xs, _ = _dot_operand_names(node, names)
+    arguments = node.arguments
     before = set(names.assigned)
     inner = indent + "    "
     lines = [f"{indent}if {g}:"]
-    for w, x, w_name, x_name in zip(weights, inputs, ws, xs):
-        if isinstance(w, Value):
-            lines.append(names.add(w, f"{g} * {x_name}", inner))
-        if isinstance(x, Value):
-            lines.append(names.add(x, f"{g} * {w_name}", inner))
-    if isinstance(bias, Value):
-        lines.append(names.add(bias, g, inner))
+    for k in range(len(arguments[op.roles[0]])):
+        fields = {**_term_fields(node, operands, k), "g": g}
+        for role, template in zip(op.roles, op.grads):
+            operand = arguments[role][k]
+            if isinstance(operand, Value):
+                lines.append(names.add(operand, template.format(**fields), inner))
+    if isinstance(arguments["bias"], Value):
+        lines.append(names.add(arguments["bias"], g, inner))
     first = sorted(names.assigned - before)
+    if len(lines) == 1:
+        return []
     if first:
         lines += [f"{indent}else:", f"{inner}{' = '.join(first)} = 0.0"]
     return lines

@@ -6,11 +6,17 @@ the output back to the leaves, applying each operation's local derivative
 (the chain rule), so every Value learns ``d output / d value`` in ``.grad``.
 
 The operations themselves are data: :data:`autograd_scalar.ops.OPS` holds each
-op's forward rule and local derivatives as expression templates, and this
-module turns them, once at import, into ``Value``'s operator methods and into
-the backward rules the engine runs. The methods are generated rather than
-written out so that the hot path (every arithmetic operation creates a node)
-has no helper calls, closures or sets in it.
+op's forward rule and local derivatives as expression templates. From them,
+``python -m autograd_scalar.codegen`` writes ``Value``'s operator methods and the
+module functions into the marked regions of this file, and the backward rules
+into ``_rules.py``: ordinary source, with no helper calls, closures or sets on
+the hot path (every arithmetic operation creates a node).
+
+A node is read through its public properties, the same for every op:
+``op`` (the name), ``operation`` (the table entry), ``parents`` (the Values it
+was computed from) and ``arguments`` (every operand and parameter by name,
+Values and plain-number constants in their places). :func:`topological_order`
+is the one walk of a graph that every interpreter shares.
 
 >>> x = Value(2.0, label="x")
 >>> y = x * x + 3 * x
@@ -22,54 +28,71 @@ has no helper calls, closures or sets in it.
 from __future__ import annotations
 
 import builtins
+import importlib
 import math
 import operator
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import ContextDecorator
-from typing import TYPE_CHECKING, Any, Union, cast
+from math import inf
+from typing import Any, Union
 
-from .ops import FLOAT_FUNCTIONS, OPS, Op
+from . import _rules, ops
+from .ops import OPS, Op, accumulate
 
+# <generated: all>
 __all__ = [
+    "Operand",
     "Rule",
     "Value",
+    "atan",
+    "clamp",
     "cos",
     "describe_op",
     "dot",
+    "dot_operands",
+    "elu",
+    "erf",
     "exp",
+    "gelu",
     "is_grad_enabled",
     "leaky_relu",
     "log",
+    "math_error",
+    "maximum",
+    "minimum",
     "no_grad",
     "relu",
     "sigmoid",
     "sin",
+    "softplus",
     "sqrt",
+    "tan",
     "tanh",
     "topological_order",
 ]
-# ``sum`` is public too (``autograd_scalar.sum``) but stays out of ``__all__``
-# so that ``from autograd_scalar import *`` never shadows the built-in.
+# </generated: all>
 
 Number = int | float
 Operand = Union["Value", int, float]
+"""What an op accepts as an operand: a Value, or a plain number (a constant)."""
 
 
 class Value:
     """A scalar in a computation graph: its ``data``, its ``grad``, and how it was made.
 
     ``Value(data, label="")`` makes a leaf (an input or a parameter). Arithmetic
-    on Values (``+ - * / **``, unary ``-``, ``abs``) and the methods ``exp``,
-    ``log``, ``tanh``, ``sigmoid``, ``relu``, ``leaky_relu``, ``sin``, ``cos`` and
-    ``sqrt`` make new Values that record:
+    on Values (``+ - * / **``, unary ``-``, ``abs``) and the methods named after
+    the ops of :data:`autograd_scalar.ops.OPS` (``exp``, ``tanh``, ``relu``,
+    ``maximum``, ``clamp`` ...) make new Values that record:
 
     * ``data``: the float result;
     * ``grad``: ``d output / d self`` after ``backward()`` (0.0 until then);
     * ``label``: a name for display (``""`` if none);
     * ``op``: the operation's name (``""`` for a leaf);
     * ``parents``: the Values it was computed from. A plain number operand
-      (``x * 2``) is kept by the node as a constant, not wrapped in a Value.
+      (``x * 2``) is kept by the node as a constant, not wrapped in a Value;
+    * ``arguments``: every operand and parameter by name.
 
     ``< <= > >=`` compare ``data`` and return a bool. ``==`` and ``hash`` are
     identity-based, so Values can be members of sets and keys of dicts; compare
@@ -84,9 +107,9 @@ class Value:
     """
 
     # A node keeps its parents in two slots rather than a tuple: most nodes have
-    # one or two, and a tuple would be a third object per node. ``_first`` is the
-    # first parent (an n-ary op: the tuple of all); ``_second`` is the second
-    # parent, the op's constant (``x * 2``), or None. ``_op.fanin`` says which.
+    # one or two, and a tuple would be a third object per node. ``_op`` is the
+    # node's Rule (None for a leaf), whose layout says what ``_first`` and
+    # ``_second`` hold; only Rule and the generated code read them.
     __slots__ = ("_consumers", "_first", "_op", "_second", "data", "grad", "label")
 
     data: float
@@ -119,6 +142,12 @@ class Value:
         return "" if rule is None else rule.op.name
 
     @property
+    def operation(self) -> Op | None:
+        """The op-table entry of the operation that made this Value (None for a leaf)."""
+        rule = self._op
+        return None if rule is None else rule.op
+
+    @property
     def parents(self) -> tuple[Value, ...]:
         """The Values this one was computed from (plain-number operands are not among them)."""
         rule = self._op
@@ -128,6 +157,24 @@ class Value:
         if fanin == 1:
             return (self._first,)
         return (self._first, self._second) if fanin == 2 else self._first
+
+    @property
+    def arguments(self) -> dict[str, Any]:
+        """Every operand and parameter of the op that made this Value, by name.
+
+        Operands are Values or, for constants, floats. Unary and binary ops
+        name them ``a`` and ``b``, as their templates do; parameters go by
+        their own names; ``sum`` has ``terms`` and ``bias``, ``dot`` has
+        ``weights``, ``inputs`` and ``bias``. A leaf has none.
+
+        >>> x = Value(1.0, label="x")
+        >>> (2 - x).arguments
+        {'a': 2.0, 'b': Value(data=1.0, grad=0.0, label='x')}
+        >>> x.leaky_relu(0.1).arguments["negative_slope"]
+        0.1
+        """
+        rule = self._op
+        return {} if rule is None else rule.arguments(self)
 
     @property
     def is_leaf(self) -> bool:
@@ -187,37 +234,931 @@ class Value:
     def draw(self, **options: Any) -> Any:
         """Draw this Value's computation graph (a ``graphviz.Digraph``, shown inline in Jupyter).
 
-        Takes the options of :func:`autograd_scalar.viz.draw_dot`.
+        Takes the options of :func:`autograd_scalar.viz.draw_dot`. The renderer
+        (and graphviz) is loaded on the first call, so the engine runs without it.
         """
-        from .viz import draw_dot
-
+        draw_dot = importlib.import_module("autograd_scalar.viz").draw_dot
         return draw_dot(self, **options)
 
-    if TYPE_CHECKING:
-        # Generated at import from the op table (see _install_operators); declared
-        # here so type checkers and readers see the interface.
-        def __add__(self, other: Operand) -> Value: ...
-        def __radd__(self, other: Operand) -> Value: ...
-        def __sub__(self, other: Operand) -> Value: ...
-        def __rsub__(self, other: Operand) -> Value: ...
-        def __mul__(self, other: Operand) -> Value: ...
-        def __rmul__(self, other: Operand) -> Value: ...
-        def __truediv__(self, other: Operand) -> Value: ...
-        def __rtruediv__(self, other: Operand) -> Value: ...
-        def __pow__(self, other: Operand) -> Value: ...
-        def __rpow__(self, other: Operand) -> Value: ...
-        def __neg__(self) -> Value: ...
-        def __abs__(self) -> Value: ...
-        def abs(self) -> Value: ...
-        def exp(self) -> Value: ...
-        def log(self) -> Value: ...
-        def tanh(self) -> Value: ...
-        def sigmoid(self) -> Value: ...
-        def relu(self) -> Value: ...
-        def leaky_relu(self, negative_slope: float = 0.01) -> Value: ...
-        def sin(self) -> Value: ...
-        def cos(self) -> Value: ...
-        def sqrt(self) -> Value: ...
+    # <generated: methods>
+    def __add__(self, other: Operand) -> Value:
+        """a + b: a + b.
+
+        out = a + b; with g the gradient arriving at out, d/da = g; d/db = g.
+        """
+        a = self.data
+        b: float | None
+        if type(other) is Value:
+            b = other.data
+            rule = _ADD_VALUES
+            second: Any = other
+        else:
+            b = other if type(other) is float else _constant(other)
+            if b is None:
+                return NotImplemented
+            rule = _ADD_LEFT
+            second = b
+        data = a + b
+        out = _new(Value)
+        out.data = data
+        out.grad = 0.0
+        out.label = ""
+        out._consumers = 0
+        if _no_grad_count and _grad_disabled():
+            out._op = out._first = out._second = None
+        else:
+            out._op = rule
+            out._first = self
+            out._second = second
+        return out
+
+    def __radd__(self, other: Operand) -> Value:
+        """add with this Value as the second operand: other + self."""
+        a: float | None
+        a = other if type(other) is float else _constant(other)
+        if a is None:
+            return NotImplemented
+        b = self.data
+        data = a + b
+        out = _new(Value)
+        out.data = data
+        out.grad = 0.0
+        out.label = ""
+        out._consumers = 0
+        if _no_grad_count and _grad_disabled():
+            out._op = out._first = out._second = None
+        else:
+            out._op = _ADD_RIGHT
+            out._first = self
+            out._second = a
+        return out
+
+    def __sub__(self, other: Operand) -> Value:
+        """a - b: a - b.
+
+        out = a - b; with g the gradient arriving at out, d/da = g; d/db = -g.
+        """
+        a = self.data
+        b: float | None
+        if type(other) is Value:
+            b = other.data
+            rule = _SUB_VALUES
+            second: Any = other
+        else:
+            b = other if type(other) is float else _constant(other)
+            if b is None:
+                return NotImplemented
+            rule = _SUB_LEFT
+            second = b
+        data = a - b
+        out = _new(Value)
+        out.data = data
+        out.grad = 0.0
+        out.label = ""
+        out._consumers = 0
+        if _no_grad_count and _grad_disabled():
+            out._op = out._first = out._second = None
+        else:
+            out._op = rule
+            out._first = self
+            out._second = second
+        return out
+
+    def __rsub__(self, other: Operand) -> Value:
+        """sub with this Value as the second operand: other - self."""
+        a: float | None
+        a = other if type(other) is float else _constant(other)
+        if a is None:
+            return NotImplemented
+        b = self.data
+        data = a - b
+        out = _new(Value)
+        out.data = data
+        out.grad = 0.0
+        out.label = ""
+        out._consumers = 0
+        if _no_grad_count and _grad_disabled():
+            out._op = out._first = out._second = None
+        else:
+            out._op = _SUB_RIGHT
+            out._first = self
+            out._second = a
+        return out
+
+    def __mul__(self, other: Operand) -> Value:
+        """a * b: a * b.
+
+        out = a * b; with g the gradient arriving at out, d/da = g * b; d/db = g * a.
+        """
+        a = self.data
+        b: float | None
+        if type(other) is Value:
+            b = other.data
+            rule = _MUL_VALUES
+            second: Any = other
+        else:
+            b = other if type(other) is float else _constant(other)
+            if b is None:
+                return NotImplemented
+            rule = _MUL_LEFT
+            second = b
+        data = a * b
+        out = _new(Value)
+        out.data = data
+        out.grad = 0.0
+        out.label = ""
+        out._consumers = 0
+        if _no_grad_count and _grad_disabled():
+            out._op = out._first = out._second = None
+        else:
+            out._op = rule
+            out._first = self
+            out._second = second
+        return out
+
+    def __rmul__(self, other: Operand) -> Value:
+        """mul with this Value as the second operand: other * self."""
+        a: float | None
+        a = other if type(other) is float else _constant(other)
+        if a is None:
+            return NotImplemented
+        b = self.data
+        data = a * b
+        out = _new(Value)
+        out.data = data
+        out.grad = 0.0
+        out.label = ""
+        out._consumers = 0
+        if _no_grad_count and _grad_disabled():
+            out._op = out._first = out._second = None
+        else:
+            out._op = _MUL_RIGHT
+            out._first = self
+            out._second = a
+        return out
+
+    def __truediv__(self, other: Operand) -> Value:
+        """a / b: a / b.
+
+        out = a / b; with g the gradient arriving at out, d/da = g / b; d/db = -g * out / b. It
+        raises a clear error outside its domain: the divisor must not be zero.
+        """
+        a = self.data
+        b: float | None
+        if type(other) is Value:
+            b = other.data
+            rule = _DIV_VALUES
+            second: Any = other
+        else:
+            b = other if type(other) is float else _constant(other)
+            if b is None:
+                return NotImplemented
+            rule = _DIV_LEFT
+            second = b
+        try:
+            data = a / b
+        except (ArithmeticError, ValueError) as error:
+            raise math_error(error, OPS['div'], (self, second)) from None
+        out = _new(Value)
+        out.data = data
+        out.grad = 0.0
+        out.label = ""
+        out._consumers = 0
+        if _no_grad_count and _grad_disabled():
+            out._op = out._first = out._second = None
+        else:
+            out._op = rule
+            out._first = self
+            out._second = second
+        return out
+
+    def __rtruediv__(self, other: Operand) -> Value:
+        """div with this Value as the second operand: other / self."""
+        a: float | None
+        a = other if type(other) is float else _constant(other)
+        if a is None:
+            return NotImplemented
+        b = self.data
+        try:
+            data = a / b
+        except (ArithmeticError, ValueError) as error:
+            raise math_error(error, OPS['div'], (a, self)) from None
+        out = _new(Value)
+        out.data = data
+        out.grad = 0.0
+        out.label = ""
+        out._consumers = 0
+        if _no_grad_count and _grad_disabled():
+            out._op = out._first = out._second = None
+        else:
+            out._op = _DIV_RIGHT
+            out._first = self
+            out._second = a
+        return out
+
+    def __pow__(self, other: Operand) -> Value:
+        """a ** b.
+
+        a ** b; d/da is +-inf at a = 0 for b < 1, d/db is nan for a < 0, as in PyTorch.
+
+        out = power(a, b); with g the gradient arriving at out, d/da = g * pow_grad_base(a, b);
+        d/db = g * pow_grad_exponent(a, out). It raises a clear error outside its domain: zero
+        has no negative powers and a negative base needs an integer exponent.
+        """
+        a = self.data
+        b: float | None
+        if type(other) is Value:
+            b = other.data
+            rule = _POW_VALUES
+            second: Any = other
+        else:
+            b = other if type(other) is float else _constant(other)
+            if b is None:
+                return NotImplemented
+            rule = _POW_LEFT
+            second = b
+        try:
+            data = ops.power(a, b)
+        except (ArithmeticError, ValueError) as error:
+            raise math_error(error, OPS['pow'], (self, second)) from None
+        out = _new(Value)
+        out.data = data
+        out.grad = 0.0
+        out.label = ""
+        out._consumers = 0
+        if _no_grad_count and _grad_disabled():
+            out._op = out._first = out._second = None
+        else:
+            out._op = rule
+            out._first = self
+            out._second = second
+        return out
+
+    def __rpow__(self, other: Operand) -> Value:
+        """pow with this Value as the second operand: other ** self."""
+        a: float | None
+        a = other if type(other) is float else _constant(other)
+        if a is None:
+            return NotImplemented
+        b = self.data
+        try:
+            data = ops.power(a, b)
+        except (ArithmeticError, ValueError) as error:
+            raise math_error(error, OPS['pow'], (a, self)) from None
+        out = _new(Value)
+        out.data = data
+        out.grad = 0.0
+        out.label = ""
+        out._consumers = 0
+        if _no_grad_count and _grad_disabled():
+            out._op = out._first = out._second = None
+        else:
+            out._op = _POW_RIGHT
+            out._first = self
+            out._second = a
+        return out
+
+    def __neg__(self) -> Value:
+        """-a: -a.
+
+        out = -a; with g the gradient arriving at out, d/da = -g.
+        """
+        a = self.data
+        data = -a
+        out = _new(Value)
+        out.data = data
+        out.grad = 0.0
+        out.label = ""
+        out._consumers = 0
+        if _no_grad_count and _grad_disabled():
+            out._op = out._first = out._second = None
+        else:
+            out._op = _NEG_UNARY
+            out._first = self
+            out._second = None
+        return out
+
+    def abs(self) -> Value:
+        """a.abs(): |a|; the derivative at 0 is 0, as in PyTorch.
+
+        out = abs(a); with g the gradient arriving at out, d/da = g * sign(a).
+
+        >>> a = Value(0.5)
+        >>> out = a.abs()
+        >>> out.backward()
+        >>> out.data, a.grad
+        (0.5, 1.0)
+        """
+        a = self.data
+        data = abs(a)
+        out = _new(Value)
+        out.data = data
+        out.grad = 0.0
+        out.label = ""
+        out._consumers = 0
+        if _no_grad_count and _grad_disabled():
+            out._op = out._first = out._second = None
+        else:
+            out._op = _ABS_UNARY
+            out._first = self
+            out._second = None
+        return out
+
+    __abs__ = abs
+
+    def exp(self) -> Value:
+        """a.exp(): e ** a.
+
+        out = exp(a); with g the gradient arriving at out, d/da = g * out. It raises a clear
+        error outside its domain: the result must fit in a float.
+
+        >>> a = Value(0.5)
+        >>> out = a.exp()
+        >>> out.backward()
+        >>> out.data, a.grad
+        (1.6487212707001282, 1.6487212707001282)
+        """
+        a = self.data
+        try:
+            data = math.exp(a)
+        except (ArithmeticError, ValueError) as error:
+            raise math_error(error, OPS['exp'], (self,)) from None
+        out = _new(Value)
+        out.data = data
+        out.grad = 0.0
+        out.label = ""
+        out._consumers = 0
+        if _no_grad_count and _grad_disabled():
+            out._op = out._first = out._second = None
+        else:
+            out._op = _EXP_UNARY
+            out._first = self
+            out._second = None
+        return out
+
+    def log(self) -> Value:
+        """a.log(): the natural logarithm of a.
+
+        out = log(a); with g the gradient arriving at out, d/da = g / a. It raises a clear error
+        outside its domain: log needs an argument > 0.
+
+        >>> a = Value(0.5)
+        >>> out = a.log()
+        >>> out.backward()
+        >>> out.data, a.grad
+        (-0.6931471805599453, 2.0)
+        """
+        a = self.data
+        try:
+            data = math.log(a)
+        except (ArithmeticError, ValueError) as error:
+            raise math_error(error, OPS['log'], (self,)) from None
+        out = _new(Value)
+        out.data = data
+        out.grad = 0.0
+        out.label = ""
+        out._consumers = 0
+        if _no_grad_count and _grad_disabled():
+            out._op = out._first = out._second = None
+        else:
+            out._op = _LOG_UNARY
+            out._first = self
+            out._second = None
+        return out
+
+    def sqrt(self) -> Value:
+        """a.sqrt(): the square root of a; its derivative is +inf at 0, as in PyTorch.
+
+        out = sqrt(a); with g the gradient arriving at out, d/da = g * sqrt_grad(out). It raises
+        a clear error outside its domain: sqrt needs an argument >= 0.
+
+        >>> a = Value(0.5)
+        >>> out = a.sqrt()
+        >>> out.backward()
+        >>> out.data, a.grad
+        (0.7071067811865476, 0.7071067811865475)
+        """
+        a = self.data
+        try:
+            data = math.sqrt(a)
+        except (ArithmeticError, ValueError) as error:
+            raise math_error(error, OPS['sqrt'], (self,)) from None
+        out = _new(Value)
+        out.data = data
+        out.grad = 0.0
+        out.label = ""
+        out._consumers = 0
+        if _no_grad_count and _grad_disabled():
+            out._op = out._first = out._second = None
+        else:
+            out._op = _SQRT_UNARY
+            out._first = self
+            out._second = None
+        return out
+
+    def sin(self) -> Value:
+        """a.sin(): the sine of a (radians).
+
+        out = sin(a); with g the gradient arriving at out, d/da = g * cos(a). It raises a clear
+        error outside its domain: sin needs a finite argument.
+
+        >>> a = Value(0.5)
+        >>> out = a.sin()
+        >>> out.backward()
+        >>> out.data, a.grad
+        (0.479425538604203, 0.8775825618903728)
+        """
+        a = self.data
+        try:
+            data = math.sin(a)
+        except (ArithmeticError, ValueError) as error:
+            raise math_error(error, OPS['sin'], (self,)) from None
+        out = _new(Value)
+        out.data = data
+        out.grad = 0.0
+        out.label = ""
+        out._consumers = 0
+        if _no_grad_count and _grad_disabled():
+            out._op = out._first = out._second = None
+        else:
+            out._op = _SIN_UNARY
+            out._first = self
+            out._second = None
+        return out
+
+    def cos(self) -> Value:
+        """a.cos(): the cosine of a (radians).
+
+        out = cos(a); with g the gradient arriving at out, d/da = -g * sin(a). It raises a clear
+        error outside its domain: cos needs a finite argument.
+
+        >>> a = Value(0.5)
+        >>> out = a.cos()
+        >>> out.backward()
+        >>> out.data, a.grad
+        (0.8775825618903728, -0.479425538604203)
+        """
+        a = self.data
+        try:
+            data = math.cos(a)
+        except (ArithmeticError, ValueError) as error:
+            raise math_error(error, OPS['cos'], (self,)) from None
+        out = _new(Value)
+        out.data = data
+        out.grad = 0.0
+        out.label = ""
+        out._consumers = 0
+        if _no_grad_count and _grad_disabled():
+            out._op = out._first = out._second = None
+        else:
+            out._op = _COS_UNARY
+            out._first = self
+            out._second = None
+        return out
+
+    def tan(self) -> Value:
+        """a.tan(): the tangent of a (radians).
+
+        out = tan(a); with g the gradient arriving at out, d/da = g * (1.0 + out * out). It
+        raises a clear error outside its domain: tan needs a finite argument.
+
+        >>> a = Value(0.5)
+        >>> out = a.tan()
+        >>> out.backward()
+        >>> out.data, a.grad
+        (0.5463024898437905, 1.2984464104095248)
+        """
+        a = self.data
+        try:
+            data = math.tan(a)
+        except (ArithmeticError, ValueError) as error:
+            raise math_error(error, OPS['tan'], (self,)) from None
+        out = _new(Value)
+        out.data = data
+        out.grad = 0.0
+        out.label = ""
+        out._consumers = 0
+        if _no_grad_count and _grad_disabled():
+            out._op = out._first = out._second = None
+        else:
+            out._op = _TAN_UNARY
+            out._first = self
+            out._second = None
+        return out
+
+    def atan(self) -> Value:
+        """a.atan(): the arctangent of a, in (-pi/2, pi/2).
+
+        out = atan(a); with g the gradient arriving at out, d/da = g / (1.0 + a * a).
+
+        >>> a = Value(0.5)
+        >>> out = a.atan()
+        >>> out.backward()
+        >>> out.data, a.grad
+        (0.4636476090008061, 0.8)
+        """
+        a = self.data
+        data = math.atan(a)
+        out = _new(Value)
+        out.data = data
+        out.grad = 0.0
+        out.label = ""
+        out._consumers = 0
+        if _no_grad_count and _grad_disabled():
+            out._op = out._first = out._second = None
+        else:
+            out._op = _ATAN_UNARY
+            out._first = self
+            out._second = None
+        return out
+
+    def erf(self) -> Value:
+        """a.erf().
+
+        the error function, 2/sqrt(pi) times the integral of e**-t**2 from 0 to a.
+
+        out = erf(a); with g the gradient arriving at out, d/da = g * 1.1283791670955126 *
+        exp(-a * a).
+
+        >>> a = Value(0.5)
+        >>> out = a.erf()
+        >>> out.backward()
+        >>> out.data, a.grad
+        (0.5204998778130465, 0.8787825789354448)
+        """
+        a = self.data
+        data = math.erf(a)
+        out = _new(Value)
+        out.data = data
+        out.grad = 0.0
+        out.label = ""
+        out._consumers = 0
+        if _no_grad_count and _grad_disabled():
+            out._op = out._first = out._second = None
+        else:
+            out._op = _ERF_UNARY
+            out._first = self
+            out._second = None
+        return out
+
+    def relu(self) -> Value:
+        """a.relu(): max(a, 0); the derivative at 0 is 0, as in PyTorch.
+
+        out = (a if a > 0.0 else 0.0); with g the gradient arriving at out, d/da = (g if a > 0.0
+        else 0.0).
+
+        >>> a = Value(0.5)
+        >>> out = a.relu()
+        >>> out.backward()
+        >>> out.data, a.grad
+        (0.5, 1.0)
+        """
+        a = self.data
+        data = (a if a > 0.0 else 0.0)
+        out = _new(Value)
+        out.data = data
+        out.grad = 0.0
+        out.label = ""
+        out._consumers = 0
+        if _no_grad_count and _grad_disabled():
+            out._op = out._first = out._second = None
+        else:
+            out._op = _RELU_UNARY
+            out._first = self
+            out._second = None
+        return out
+
+    def leaky_relu(self, negative_slope: float = 0.01) -> Value:
+        """a.leaky_relu(negative_slope).
+
+        a for a > 0, else negative_slope * a; the derivative at 0 is negative_slope, as in
+        PyTorch.
+
+        out = (a if a > 0.0 else a * negative_slope); with g the gradient arriving at out, d/da
+        = (g if a > 0.0 else g * negative_slope).
+
+        >>> a = Value(0.5)
+        >>> out = a.leaky_relu()
+        >>> out.backward()
+        >>> out.data, a.grad
+        (0.5, 1.0)
+        """
+        negative_slope_ = _parameter('leaky_relu', 'negative_slope', negative_slope)
+        a = self.data
+        data = (a if a > 0.0 else a * negative_slope_)
+        out = _new(Value)
+        out.data = data
+        out.grad = 0.0
+        out.label = ""
+        out._consumers = 0
+        if _no_grad_count and _grad_disabled():
+            out._op = out._first = out._second = None
+        else:
+            out._op = _LEAKY_RELU_UNARY
+            out._first = self
+            out._second = negative_slope_
+        return out
+
+    def tanh(self) -> Value:
+        """a.tanh(): the hyperbolic tangent of a.
+
+        out = tanh(a); with g the gradient arriving at out, d/da = g * (1.0 - out * out).
+
+        >>> a = Value(0.5)
+        >>> out = a.tanh()
+        >>> out.backward()
+        >>> out.data, a.grad
+        (0.46211715726000974, 0.7864477329659274)
+        """
+        a = self.data
+        data = math.tanh(a)
+        out = _new(Value)
+        out.data = data
+        out.grad = 0.0
+        out.label = ""
+        out._consumers = 0
+        if _no_grad_count and _grad_disabled():
+            out._op = out._first = out._second = None
+        else:
+            out._op = _TANH_UNARY
+            out._first = self
+            out._second = None
+        return out
+
+    def sigmoid(self) -> Value:
+        """a.sigmoid(): 1 / (1 + e ** -a), stable for large |a|.
+
+        out = sigmoid(a); with g the gradient arriving at out, d/da = g * out * (1.0 - out).
+
+        >>> a = Value(0.5)
+        >>> out = a.sigmoid()
+        >>> out.backward()
+        >>> out.data, a.grad
+        (0.6224593312018546, 0.2350037122015945)
+        """
+        a = self.data
+        data = ops.sigmoid(a)
+        out = _new(Value)
+        out.data = data
+        out.grad = 0.0
+        out.label = ""
+        out._consumers = 0
+        if _no_grad_count and _grad_disabled():
+            out._op = out._first = out._second = None
+        else:
+            out._op = _SIGMOID_UNARY
+            out._first = self
+            out._second = None
+        return out
+
+    def elu(self, alpha: float = 1.0) -> Value:
+        """a.elu(alpha).
+
+        a for a > 0, else alpha * (e ** a - 1); the derivative at 0 is alpha, as in PyTorch.
+
+        out = (a if a > 0.0 else alpha * (exp(a) - 1.0)); with g the gradient arriving at out,
+        d/da = (g if a > 0.0 else g * (out + alpha)).
+
+        >>> a = Value(0.5)
+        >>> out = a.elu()
+        >>> out.backward()
+        >>> out.data, a.grad
+        (0.5, 1.0)
+        """
+        alpha_ = _parameter('elu', 'alpha', alpha)
+        a = self.data
+        data = (a if a > 0.0 else alpha_ * (math.exp(a) - 1.0))
+        out = _new(Value)
+        out.data = data
+        out.grad = 0.0
+        out.label = ""
+        out._consumers = 0
+        if _no_grad_count and _grad_disabled():
+            out._op = out._first = out._second = None
+        else:
+            out._op = _ELU_UNARY
+            out._first = self
+            out._second = alpha_
+        return out
+
+    def softplus(self) -> Value:
+        """a.softplus(): log(1 + e ** a), stable for large |a|.
+
+        out = softplus(a); with g the gradient arriving at out, d/da = g * sigmoid(a).
+
+        >>> a = Value(0.5)
+        >>> out = a.softplus()
+        >>> out.backward()
+        >>> out.data, a.grad
+        (0.9740769841801067, 0.6224593312018546)
+        """
+        a = self.data
+        data = ops.softplus(a)
+        out = _new(Value)
+        out.data = data
+        out.grad = 0.0
+        out.label = ""
+        out._consumers = 0
+        if _no_grad_count and _grad_disabled():
+            out._op = out._first = out._second = None
+        else:
+            out._op = _SOFTPLUS_UNARY
+            out._first = self
+            out._second = None
+        return out
+
+    def gelu(self) -> Value:
+        """a.gelu().
+
+        a * Phi(a), Phi the standard normal CDF (the exact erf form, PyTorch's default).
+
+        out = 0.5 * a * (1.0 + erf(a * 0.7071067811865476)); with g the gradient arriving at
+        out, d/da = g * (0.5 * (1.0 + erf(a * 0.7071067811865476)) + a * 0.3989422804014327 *
+        exp(-0.5 * a * a)).
+
+        >>> a = Value(0.5)
+        >>> out = a.gelu()
+        >>> out.backward()
+        >>> out.data, a.grad
+        (0.34573123063700656, 0.8674951246561629)
+        """
+        a = self.data
+        data = 0.5 * a * (1.0 + math.erf(a * 0.7071067811865476))
+        out = _new(Value)
+        out.data = data
+        out.grad = 0.0
+        out.label = ""
+        out._consumers = 0
+        if _no_grad_count and _grad_disabled():
+            out._op = out._first = out._second = None
+        else:
+            out._op = _GELU_UNARY
+            out._first = self
+            out._second = None
+        return out
+
+    def maximum(self, other: Operand) -> Value:
+        """a.maximum(b).
+
+        the larger of a and b; at a tie each gets half the gradient, as in PyTorch.
+
+        out = (a if a >= b else b); with g the gradient arriving at out, d/da = (g if a > b else
+        0.0 if a < b else 0.5 * g); d/db = (0.0 if a > b else g if a < b else 0.5 * g).
+
+        >>> a, b = Value(0.5), Value(-1.5)
+        >>> out = a.maximum(b)
+        >>> out.backward()
+        >>> out.data, a.grad, b.grad
+        (0.5, 1.0, 0.0)
+        """
+        a = self.data
+        b: float | None
+        if type(other) is Value:
+            b = other.data
+            rule = _MAXIMUM_VALUES
+            second: Any = other
+        else:
+            b = other if type(other) is float else _constant(other)
+            if b is None:
+                raise TypeError(f"maximum: the other operand must be a Value or a number, "
+                                f"not {type(other).__name__}")
+            rule = _MAXIMUM_LEFT
+            second = b
+        data = (a if a >= b else b)
+        out = _new(Value)
+        out.data = data
+        out.grad = 0.0
+        out.label = ""
+        out._consumers = 0
+        if _no_grad_count and _grad_disabled():
+            out._op = out._first = out._second = None
+        else:
+            out._op = rule
+            out._first = self
+            out._second = second
+        return out
+
+    def _rmaximum(self, other: Operand) -> Value:
+        """maximum(other, self): this Value as the second operand."""
+        a: float | None
+        a = other if type(other) is float else _constant(other)
+        if a is None:
+            raise TypeError(f"maximum: the other operand must be a Value or a number, "
+                                f"not {type(other).__name__}")
+        b = self.data
+        data = (a if a >= b else b)
+        out = _new(Value)
+        out.data = data
+        out.grad = 0.0
+        out.label = ""
+        out._consumers = 0
+        if _no_grad_count and _grad_disabled():
+            out._op = out._first = out._second = None
+        else:
+            out._op = _MAXIMUM_RIGHT
+            out._first = self
+            out._second = a
+        return out
+
+    def minimum(self, other: Operand) -> Value:
+        """a.minimum(b).
+
+        the smaller of a and b; at a tie each gets half the gradient, as in PyTorch.
+
+        out = (a if a <= b else b); with g the gradient arriving at out, d/da = (g if a < b else
+        0.0 if a > b else 0.5 * g); d/db = (0.0 if a < b else g if a > b else 0.5 * g).
+
+        >>> a, b = Value(0.5), Value(-1.5)
+        >>> out = a.minimum(b)
+        >>> out.backward()
+        >>> out.data, a.grad, b.grad
+        (-1.5, 0.0, 1.0)
+        """
+        a = self.data
+        b: float | None
+        if type(other) is Value:
+            b = other.data
+            rule = _MINIMUM_VALUES
+            second: Any = other
+        else:
+            b = other if type(other) is float else _constant(other)
+            if b is None:
+                raise TypeError(f"minimum: the other operand must be a Value or a number, "
+                                f"not {type(other).__name__}")
+            rule = _MINIMUM_LEFT
+            second = b
+        data = (a if a <= b else b)
+        out = _new(Value)
+        out.data = data
+        out.grad = 0.0
+        out.label = ""
+        out._consumers = 0
+        if _no_grad_count and _grad_disabled():
+            out._op = out._first = out._second = None
+        else:
+            out._op = rule
+            out._first = self
+            out._second = second
+        return out
+
+    def _rminimum(self, other: Operand) -> Value:
+        """minimum(other, self): this Value as the second operand."""
+        a: float | None
+        a = other if type(other) is float else _constant(other)
+        if a is None:
+            raise TypeError(f"minimum: the other operand must be a Value or a number, "
+                                f"not {type(other).__name__}")
+        b = self.data
+        data = (a if a <= b else b)
+        out = _new(Value)
+        out.data = data
+        out.grad = 0.0
+        out.label = ""
+        out._consumers = 0
+        if _no_grad_count and _grad_disabled():
+            out._op = out._first = out._second = None
+        else:
+            out._op = _MINIMUM_RIGHT
+            out._first = self
+            out._second = a
+        return out
+
+    def clamp(self, min: float | None = None, max: float | None = None) -> Value:
+        """a.clamp(min, max).
+
+        a limited to [min, max] (None: no bound); the derivative is 1 at the bounds, as in
+        PyTorch.
+
+        out = (min if a < min else max if a > max else a); with g the gradient arriving at out,
+        d/da = (0.0 if a < min or a > max else g).
+
+        >>> a = Value(0.5)
+        >>> out = a.clamp()
+        >>> out.backward()
+        >>> out.data, a.grad
+        (0.5, 1.0)
+        """
+        min_ = -inf if min is None else _parameter('clamp', 'min', min)
+        max_ = inf if max is None else _parameter('clamp', 'max', max)
+        if not min_ <= max_:
+            raise ValueError(
+                f"clamp: min must not be greater than max (got min={min_!r}, max={max_!r})"
+        )
+        a = self.data
+        data = (min_ if a < min_ else max_ if a > max_ else a)
+        out = _new(Value)
+        out.data = data
+        out.grad = 0.0
+        out.label = ""
+        out._consumers = 0
+        if _no_grad_count and _grad_disabled():
+            out._op = out._first = out._second = None
+        else:
+            out._op = _CLAMP_UNARY
+            out._first = self
+            out._second = (min_, max_)
+        return out
+    # </generated: methods>
 
 
 _new = object.__new__
@@ -234,10 +1175,13 @@ def _number(x: object) -> float:
 
 
 def _constant(x: object) -> float | None:
-    """``x`` as a float if it is a plain real number (not a bool), else None."""
+    """``x`` as a float if it is a plain real number (not a bool, not a Value), else None."""
+    kind = type(x)
+    if kind is float or kind is int:
+        return float(x)  # type: ignore[arg-type]
     if isinstance(x, (int, float)) and not isinstance(x, bool):
         return float(x)
-    if hasattr(x, "__float__") and hasattr(x, "__index__") is False and not isinstance(x, Value):
+    if hasattr(x, "__float__") and not hasattr(x, "__index__") and not isinstance(x, Value):
         # numpy scalars and other real-number types that convert losslessly
         try:
             return float(x)
@@ -246,10 +1190,51 @@ def _constant(x: object) -> float | None:
     return None
 
 
+def _parameter(op_name: str, name: str, value: object) -> float:
+    """An op's parameter as a float, or a TypeError naming the op and the parameter."""
+    number = _constant(value)
+    if number is None:
+        raise TypeError(f"{op_name}: {name} must be a number, not {type(value).__name__}")
+    return number
+
+
+def _operand(x: Operand, op_name: str) -> float:
+    """A plain-number operand as a float, or a TypeError naming the op."""
+    number = _constant(x)
+    if number is None:
+        raise TypeError(f"{op_name}: operands must be Values or numbers, not {type(x).__name__}")
+    return number
+
+
+def _as_value(x: Operand) -> Value:
+    return x if isinstance(x, Value) else Value(_operand(x, "Value"))
+
+
+def math_error(error: Exception, op: Op, operands: Sequence[Operand]) -> Exception:
+    """The error for an op whose forward rule failed: same type, a message that names the op,
+    the operand values and labels, and where the op is defined.
+
+    Every interpreter raises this, so that an error reads the same wherever it happens.
+
+    >>> math_error(ValueError("math domain error"), OPS["log"], [Value(-1.0, label="x")])
+    ValueError("log(-1.0 (Value 'x')) is undefined: log needs an argument > 0")
+    """
+    shown = ", ".join(_describe_operand(x) for x in operands)
+    if isinstance(error, OverflowError):
+        return OverflowError(f"{op.name}({shown}) overflows: the result is too large for a float")
+    return type(error)(f"{op.name}({shown}) is undefined: {op.domain}")
+
+
+def _describe_operand(x: Operand) -> str:
+    if isinstance(x, Value):
+        return f"{x.data!r} (Value {x.label!r})" if x.label else repr(x.data)
+    return repr(x)
+
+
 # ---------------------------------------------------------------------------
-# no_grad: thread-local, nestable. The generated operator methods first read one
-# global, the number of no_grad blocks open in any thread, so the common case
-# (none) costs a single lookup; only when it is non-zero do they ask the thread.
+# no_grad: thread-local, nestable. The operator methods first read one global,
+# the number of no_grad blocks open in any thread, so the common case (none)
+# costs a single lookup; only when it is non-zero do they ask the thread.
 
 class _ThreadState(threading.local):
     depth = 0  # no_grad blocks open in this thread
@@ -257,8 +1242,7 @@ class _ThreadState(threading.local):
 
 _local = _ThreadState()
 _no_grad_lock = threading.Lock()
-_GENERATED_GLOBALS: dict[str, Any] = {"_no_grad_count": 0}
-"""The globals of the generated operator methods."""
+_no_grad_count = 0
 
 
 def is_grad_enabled() -> bool:
@@ -284,26 +1268,38 @@ class no_grad(ContextDecorator):
     """
 
     def __enter__(self) -> no_grad:
+        global _no_grad_count
         with _no_grad_lock:
-            _GENERATED_GLOBALS["_no_grad_count"] += 1
+            _no_grad_count += 1
         _local.depth += 1
         return self
 
     def __exit__(self, *exc: object) -> None:
+        global _no_grad_count
         _local.depth -= 1
         with _no_grad_lock:
-            _GENERATED_GLOBALS["_no_grad_count"] -= 1
+            _no_grad_count -= 1
 
 
 # ---------------------------------------------------------------------------
-# Rules: an op as the engine runs it. An element-wise op has a rule per operand
-# layout: "values" (every operand a Value), "left" (``x * 2``: the right operand
-# is a constant, kept in ``_second``) and "right" (``2 * x``: the left one is),
-# and "unary". ``backward`` works on floats; ``backward_graph`` builds Values.
+# Rules: an op as a node runs it. An op has a rule per operand layout, which
+# says what the node's ``_first`` and ``_second`` slots hold:
+#
+#   "unary"   _first: the operand;  _second: the parameter, a tuple of them, or None
+#   "values"  _first, _second: the two operands, both Values
+#   "left"    _first: the first operand;  _second: the second, a constant (x * 2)
+#   "right"   _first: the second operand;  _second: the first, a constant (2 * x)
+#   "nary"    _first: every operand, all Values, role by role (then the bias if a
+#             Value);  _second: the bias as a constant, or None
+#   "mixed"   _first: the Values among the operands;  _second: (role tuples..., bias)
+#             with Values and constants in place
 
 
-BackwardRule = Callable[[Value, Callable[[Value], None]], None]
+Ready = Callable[[Value], None]
+BackwardRule = Callable[[Value, Ready], None]
 """``backward(node, ready)``: see :class:`Rule`."""
+
+_FANIN = {"values": 2, "nary": 0, "mixed": 0}
 
 
 class Rule:
@@ -322,378 +1318,389 @@ class Rule:
     __slots__ = ("backward", "backward_graph", "fanin", "layout", "op")
 
     def __init__(
-        self,
-        op: Op,
-        layout: str,
-        backward: BackwardRule,
-        backward_graph: BackwardRule,
+        self, op: Op, layout: str, backward: BackwardRule, backward_graph: BackwardRule
     ) -> None:
         self.op = op
         self.layout = layout
-        self.fanin = {"values": 2, "nary": 0}.get(layout, 1)
+        self.fanin = _FANIN.get(layout, 1)
         self.backward = backward
         self.backward_graph = backward_graph
 
     def __repr__(self) -> str:
         return f"Rule({self.op.name}, {self.layout})"
 
-
-def _accumulate(total: Any, term: Any) -> Any:
-    """``total + term`` for create_graph backward, without a useless ``0.0 + term`` node."""
-    if type(total) is float and total == 0.0:
-        return term
-    return total + term
-
-
-def _operand_names(layout: str) -> tuple[str, ...]:
-    """Which template names are read from the node's parents (the rest are its constant)."""
-    return {"values": ("a", "b"), "left": ("a",), "right": ("b",), "unary": ("a",)}[layout]
-
-
-def _backward_source(op: Op, layout: str, graph: bool) -> str:
-    """Python source of one backward rule, from the op's templates."""
-    from_parents = _operand_names(layout)
-    lines = ["def backward(node, ready):", "    g = node.grad"]
-    for slot, name in zip(("_first", "_second"), from_parents):
-        lines.append(f"    p{name} = node.{slot}")
-    used = " ".join(grad for name, grad in zip(("a", "b"), op.grads) if name in from_parents)
-    for name in ("a", "b"):
-        if "{" + name + "}" not in used:
-            continue
-        if name in from_parents:
-            lines.append(f"    {name} = p{name}" + ("" if graph else ".data"))
-        elif name in ("a", "b")[: op.arity]:
-            lines.append(f"    {name} = node._second")
-    if "{c}" in used:
-        lines.append("    c = node._second")
-    if "{out}" in used:
-        lines.append("    out = node" + ("" if graph else ".data"))
-    for name, template in zip(("a", "b"), op.grads):
-        if name not in from_parents:
-            continue
-        term = template.format(a="a", b="b", c="c", g="g", out="out")
-        if graph:
-            lines.append(f"    p{name}.grad = _accumulate(p{name}.grad, {term})")
-        else:
-            lines.append(f"    p{name}.grad += {term}")
-    for name in from_parents:
-        lines += [
-            f"    if p{name}._op is not None:",
-            f"        count = p{name}._consumers - 1",
-            f"        p{name}._consumers = count",
-            "        if not count:",
-            f"            ready(p{name})",
-        ]
-    return "\n".join(lines) + "\n"
+    def arguments(self, node: Value) -> dict[str, Any]:
+        """The node's operands and parameters by name (see :attr:`Value.arguments`)."""
+        layout, first, second = self.layout, node._first, node._second
+        op = self.op
+        if layout == "nary":
+            count = len(op.roles)
+            n = (len(first) - (second is None)) // count
+            found: dict[str, Any] = {
+                role: first[k * n : (k + 1) * n] for k, role in enumerate(op.roles)
+            }
+            found["bias"] = first[-1] if second is None else second
+            return found
+        if layout == "mixed":
+            return {**dict(zip(op.roles, second)), "bias": second[-1]}
+        if layout == "values" or layout == "left":
+            return {"a": first, "b": second}
+        if layout == "right":
+            return {"a": second, "b": first}
+        names = op.parameter_names
+        values = (second,) if len(names) == 1 else (second or ())
+        return {"a": first, **dict(zip(names, values))}
 
 
-_NODE = """\
-        out = _new(Value)
-        out.data = data
-        out.grad = 0.0
-        out.label = ""
-        out._consumers = 0
-        if _no_grad_count and _grad_disabled():
-            out._op = out._first = out._second = None
-        else:
-            out._op = {rule}
-            out._first = {first}
-            out._second = {second}
-        return out
-"""
-
-
-def _compute(op: Op, operands: dict[str, str], indent: str) -> str:
-    """Source computing ``data`` by the op's forward rule, turning math errors into clear ones."""
-    expression = op.forward.format(**operands, c="c", out="out", g="g")
-    if not op.domain:
-        return f"{indent}data = {expression}\n"
-    return (
-        f"{indent}try:\n"
-        f"{indent}    data = {expression}\n"
-        f"{indent}except (ArithmeticError, ValueError) as error:\n"
-        f"{indent}    raise _math_error(error, OPS[{op.name!r}], {operands['_args']}) from None\n"
-    )
-
-
-def _constant_source(name: str, source: str, otherwise: str) -> str:
-    """Source that reads the plain number ``source`` into ``name``, or runs ``otherwise``."""
-    return (
-        f"    kind = type({source})\n"
-        f"    if kind is float:\n"
-        f"        {name} = {source}\n"
-        f"    elif kind is int:\n"
-        f"        {name} = float({source})\n"
-        f"    else:\n"
-        f"        {name} = _constant({source})\n"
-        f"        if {name} is None:\n"
-        f"            {otherwise}\n"
-    )
-
-
-def _binary_source(op: Op, method: str, reflected: bool) -> str:
-    """Source of ``__op__`` (or ``__rop__`` when ``reflected``) for a binary op."""
-    name = op.name
-    lines = [f"def {method}(self, other):\n"]
-    if not reflected:
-        lines.append("    if type(other) is Value:\n")
-        lines.append("        a = self.data\n        b = other.data\n")
-        lines.append(_compute(op, {"a": "a", "b": "b", "_args": "(self, other)"}, "        "))
-        rule = _rule_name(name, "values")
-        lines.append(_NODE.format(rule=rule, first="self", second="other"))
-        lines.append(_constant_source("b", "other", "return NotImplemented"))
-        lines.append("    a = self.data\n")
-        layout, args, const_name = "left", "(self, b)", "b"
-    else:
-        lines.append(_constant_source("a", "other", "return NotImplemented"))
-        lines.append("    b = self.data\n")
-        layout, args, const_name = "right", "(a, self)", "a"
-    body = _compute(op, {"a": "a", "b": "b", "_args": args}, "    ")
-    node = _NODE.format(rule=_rule_name(name, layout), first="self", second=const_name)
-    lines.append(body)
-    lines.append("\n".join(line[4:] for line in node.splitlines()) + "\n")
-    return "".join(lines)
-
-
-def _unary_source(op: Op, method: str) -> str:
-    """Source of a unary method (``__neg__``, ``exp``, ``leaky_relu`` ...)."""
-    signature = f"self, {op.parameter}=0.01" if op.parameter else "self"
-    lines = [f"def {method}({signature}):\n", "    a = self.data\n"]
-    const = "None"
-    if op.parameter:
-        failure = f"raise _parameter_error({op.name!r}, {op.parameter!r}, {op.parameter})"
-        lines.append(_constant_source("c", op.parameter, failure))
-        const = "c"
-    lines.append(_compute(op, {"a": "a", "_args": "(self,)"}, "    "))
-    node = _NODE.format(rule=_rule_name(op.name, "unary"), first="self", second=const)
-    lines.append("\n".join(line[4:] for line in node.splitlines()) + "\n")
-    return "".join(lines)
-
-
-def _rule_name(op_name: str, layout: str) -> str:
-    """The global name under which generated methods find a rule."""
-    return f"RULE_{op_name}_{layout}"
-
-
-def _parameter_error(op_name: str, parameter: str, value: object) -> TypeError:
-    return TypeError(f"{op_name}: {parameter} must be a number, not {type(value).__name__}")
-
-
-_BINARY_METHODS = {
-    "add": ("__add__", "__radd__"),
-    "sub": ("__sub__", "__rsub__"),
-    "mul": ("__mul__", "__rmul__"),
-    "div": ("__truediv__", "__rtruediv__"),
-    "pow": ("__pow__", "__rpow__"),
-}
-_UNARY_METHODS = {"neg": ("__neg__",), "abs": ("__abs__", "abs")}
-
-
-def _math_error(error: Exception, op: Op, operands: tuple[Operand, ...]) -> Exception:
-    """The error for an op whose forward rule failed: same type, a message that names the op,
-    the operand values and labels, and where the op is defined."""
-    shown = ", ".join(_describe_operand(x) for x in operands)
-    if isinstance(error, OverflowError):
-        return OverflowError(f"{op.name}({shown}) overflows: the result is too large for a float")
-    return type(error)(f"{op.name}({shown}) is undefined: {op.domain}")
-
-
-def _describe_operand(x: Operand) -> str:
-    if isinstance(x, Value):
-        return f"{x.data!r} (Value {x.label!r})" if x.label else repr(x.data)
-    return repr(x)
-
-
-def _graph_functions() -> dict[str, Callable[..., Any]]:
-    """Value versions of the functions op templates call, for create_graph backward."""
-
-    def sign(x: Value) -> float:
-        return FLOAT_FUNCTIONS["sign"](x.data)
-
-    def sqrt_grad(root: Value) -> Value | float:
-        return 0.5 / root if root.data else math.inf
-
-    def pow_grad_base(base: Value | float, exponent: Value | float) -> Value | float:
-        b, e = _number(base), _number(exponent)
-        if e == 0.0 and (b == 0.0 or not isinstance(exponent, Value)):
-            return 0.0  # elsewhere a Value exponent keeps its term: its derivative is not 0
-        if b == 0.0 and e < 1.0:
-            return math.copysign(math.inf, e)
-        return exponent * base ** (exponent - 1.0)
-
-    def pow_grad_exponent(base: Value | float, result: Value) -> Value | float:
-        b = _number(base)
-        if b > 0.0:
-            return result * (base.log() if isinstance(base, Value) else math.log(b))
-        return 0.0 if b == 0.0 else math.nan
-
-    return {
-        "abs": abs,
-        "pow": operator.pow,
-        "exp": exp,
-        "log": log,
-        "tanh": tanh,
-        "sin": sin,
-        "cos": cos,
-        "sqrt": sqrt,
-        "sigmoid": sigmoid,
-        "sign": sign,
-        "sqrt_grad": sqrt_grad,
-        "pow_grad_base": pow_grad_base,
-        "pow_grad_exponent": pow_grad_exponent,
-    }
-
-
-_RULES: dict[tuple[str, str], Rule] = {}
-GENERATED_SOURCE: dict[str, str] = {}
-"""The source of every generated method and backward rule, by name, for readers and debuggers."""
-
-
-def _install_operators() -> None:
-    """Generate Value's operator methods and every backward rule from the op table."""
-    float_namespace = {**FLOAT_FUNCTIONS, "_accumulate": _accumulate}
-    graph_namespace = {**_graph_functions(), "_accumulate": _accumulate}
-
-    def define(source: str, name: str, namespace: dict[str, Any]) -> Any:
-        GENERATED_SOURCE[name] = source
-        scope: dict[str, Any] = {}
-        exec(compile(source, f"<autograd_scalar generated {name}>", "exec"), namespace, scope)
-        return next(iter(scope.values()))
-
-    for op in OPS.values():
-        layouts = ("values", "left", "right") if op.arity == 2 else ("unary",)
-        for layout in layouts:
-            rule = Rule(
-                op, layout,
-                define(_backward_source(op, layout, False), f"{op.name}.{layout}.backward",
-                       float_namespace),
-                define(_backward_source(op, layout, True), f"{op.name}.{layout}.backward_graph",
-                       graph_namespace),
-            )
-            _RULES[op.name, layout] = rule
-            _GENERATED_GLOBALS[_rule_name(op.name, layout)] = rule
-
-    _GENERATED_GLOBALS.update(
-        FLOAT_FUNCTIONS, Value=Value, OPS=OPS, _RULES=_RULES, _new=_new, _constant=_constant,
-        _math_error=_math_error, _grad_disabled=_grad_disabled, _parameter_error=_parameter_error,
-    )
-    for op in OPS.values():
-        if op.arity == 2:
-            forward, reflected = _BINARY_METHODS[op.name]
-            sources = {forward: _binary_source(op, forward, False),
-                       reflected: _binary_source(op, reflected, True)}
-        else:
-            sources = {m: _unary_source(op, m) for m in _UNARY_METHODS.get(op.name, (op.name,))}
-        for method, source in sources.items():
-            function = define(source, f"Value.{method}", _GENERATED_GLOBALS)
-            function.__doc__ = _method_doc(op)
-            function.__qualname__ = f"Value.{method}"
-            setattr(Value, method, function)
-
-
-def _method_doc(op: Op) -> str:
-    fields = dict(a="x", b="y", c=op.parameter or "c", out="out", g="g")
-    names = ("x", "y")[: op.arity]
-    derivatives = "; ".join(
-        f"d/d{n}: {t.format(**fields)}" for n, t in zip(names, op.grads)
-    )
-    return (
-        f"{op.name}: out = {op.forward.format(**fields)}.\n\n"
-        f"Local derivatives, times the incoming gradient g: {derivatives}."
-    )
+# <generated: rules>
+_ADD_VALUES = Rule(OPS["add"], "values", _rules.add_values, _rules.add_values_graph)
+_ADD_LEFT = Rule(OPS["add"], "left", _rules.add_left, _rules.add_left_graph)
+_ADD_RIGHT = Rule(OPS["add"], "right", _rules.add_right, _rules.add_right_graph)
+_SUB_VALUES = Rule(OPS["sub"], "values", _rules.sub_values, _rules.sub_values_graph)
+_SUB_LEFT = Rule(OPS["sub"], "left", _rules.sub_left, _rules.sub_left_graph)
+_SUB_RIGHT = Rule(OPS["sub"], "right", _rules.sub_right, _rules.sub_right_graph)
+_MUL_VALUES = Rule(OPS["mul"], "values", _rules.mul_values, _rules.mul_values_graph)
+_MUL_LEFT = Rule(OPS["mul"], "left", _rules.mul_left, _rules.mul_left_graph)
+_MUL_RIGHT = Rule(OPS["mul"], "right", _rules.mul_right, _rules.mul_right_graph)
+_DIV_VALUES = Rule(OPS["div"], "values", _rules.div_values, _rules.div_values_graph)
+_DIV_LEFT = Rule(OPS["div"], "left", _rules.div_left, _rules.div_left_graph)
+_DIV_RIGHT = Rule(OPS["div"], "right", _rules.div_right, _rules.div_right_graph)
+_POW_VALUES = Rule(OPS["pow"], "values", _rules.pow_values, _rules.pow_values_graph)
+_POW_LEFT = Rule(OPS["pow"], "left", _rules.pow_left, _rules.pow_left_graph)
+_POW_RIGHT = Rule(OPS["pow"], "right", _rules.pow_right, _rules.pow_right_graph)
+_NEG_UNARY = Rule(OPS["neg"], "unary", _rules.neg_unary, _rules.neg_unary_graph)
+_ABS_UNARY = Rule(OPS["abs"], "unary", _rules.abs_unary, _rules.abs_unary_graph)
+_EXP_UNARY = Rule(OPS["exp"], "unary", _rules.exp_unary, _rules.exp_unary_graph)
+_LOG_UNARY = Rule(OPS["log"], "unary", _rules.log_unary, _rules.log_unary_graph)
+_SQRT_UNARY = Rule(OPS["sqrt"], "unary", _rules.sqrt_unary, _rules.sqrt_unary_graph)
+_SIN_UNARY = Rule(OPS["sin"], "unary", _rules.sin_unary, _rules.sin_unary_graph)
+_COS_UNARY = Rule(OPS["cos"], "unary", _rules.cos_unary, _rules.cos_unary_graph)
+_TAN_UNARY = Rule(OPS["tan"], "unary", _rules.tan_unary, _rules.tan_unary_graph)
+_ATAN_UNARY = Rule(OPS["atan"], "unary", _rules.atan_unary, _rules.atan_unary_graph)
+_ERF_UNARY = Rule(OPS["erf"], "unary", _rules.erf_unary, _rules.erf_unary_graph)
+_RELU_UNARY = Rule(OPS["relu"], "unary", _rules.relu_unary, _rules.relu_unary_graph)
+_LEAKY_RELU_UNARY = Rule(
+    OPS["leaky_relu"], "unary", _rules.leaky_relu_unary, _rules.leaky_relu_unary_graph
+)
+_TANH_UNARY = Rule(OPS["tanh"], "unary", _rules.tanh_unary, _rules.tanh_unary_graph)
+_SIGMOID_UNARY = Rule(OPS["sigmoid"], "unary", _rules.sigmoid_unary, _rules.sigmoid_unary_graph)
+_ELU_UNARY = Rule(OPS["elu"], "unary", _rules.elu_unary, _rules.elu_unary_graph)
+_SOFTPLUS_UNARY = Rule(OPS["softplus"], "unary", _rules.softplus_unary, _rules.softplus_unary_graph)
+_GELU_UNARY = Rule(OPS["gelu"], "unary", _rules.gelu_unary, _rules.gelu_unary_graph)
+_MAXIMUM_VALUES = Rule(OPS["maximum"], "values", _rules.maximum_values, _rules.maximum_values_graph)
+_MAXIMUM_LEFT = Rule(OPS["maximum"], "left", _rules.maximum_left, _rules.maximum_left_graph)
+_MAXIMUM_RIGHT = Rule(OPS["maximum"], "right", _rules.maximum_right, _rules.maximum_right_graph)
+_MINIMUM_VALUES = Rule(OPS["minimum"], "values", _rules.minimum_values, _rules.minimum_values_graph)
+_MINIMUM_LEFT = Rule(OPS["minimum"], "left", _rules.minimum_left, _rules.minimum_left_graph)
+_MINIMUM_RIGHT = Rule(OPS["minimum"], "right", _rules.minimum_right, _rules.minimum_right_graph)
+_CLAMP_UNARY = Rule(OPS["clamp"], "unary", _rules.clamp_unary, _rules.clamp_unary_graph)
+_SUM_NARY = Rule(OPS["sum"], "nary", _rules.sum_nary, _rules.sum_nary_graph)
+_DOT_NARY = Rule(OPS["dot"], "nary", _rules.dot_nary, _rules.dot_nary_graph)
+_DOT_MIXED = Rule(OPS["dot"], "mixed", _rules.dot_mixed, _rules.dot_mixed_graph)
+# </generated: rules>
 
 
 # ---------------------------------------------------------------------------
-# Module-level functions: exp(x), tanh(x) ... for a Value or a plain number.
+# Module functions: tanh(x), maximum(a, b) ... for a Value or a plain number.
+
+# <generated: functions>
+def exp(a: Operand) -> Value:
+    """exp(a): e ** a.
+
+    out = exp(a); with g the gradient arriving at out, d/da = g * out. It raises a clear error
+    outside its domain: the result must fit in a float.
+
+    >>> a = Value(0.5)
+    >>> out = exp(a)
+    >>> out.backward()
+    >>> out.data, a.grad
+    (1.6487212707001282, 1.6487212707001282)
+    """
+    return _as_value(a).exp()
 
 
-def _as_value(x: Operand) -> Value:
-    return x if isinstance(x, Value) else Value(x)
+def log(a: Operand) -> Value:
+    """log(a): the natural logarithm of a.
+
+    out = log(a); with g the gradient arriving at out, d/da = g / a. It raises a clear error
+    outside its domain: log needs an argument > 0.
+
+    >>> a = Value(0.5)
+    >>> out = log(a)
+    >>> out.backward()
+    >>> out.data, a.grad
+    (-0.6931471805599453, 2.0)
+    """
+    return _as_value(a).log()
 
 
-def exp(x: Operand) -> Value:
-    """e^x; derivative e^x. ``exp(1000)`` raises OverflowError."""
-    return _as_value(x).exp()
+def sqrt(a: Operand) -> Value:
+    """sqrt(a): the square root of a; its derivative is +inf at 0, as in PyTorch.
+
+    out = sqrt(a); with g the gradient arriving at out, d/da = g * sqrt_grad(out). It raises a
+    clear error outside its domain: sqrt needs an argument >= 0.
+
+    >>> a = Value(0.5)
+    >>> out = sqrt(a)
+    >>> out.backward()
+    >>> out.data, a.grad
+    (0.7071067811865476, 0.7071067811865475)
+    """
+    return _as_value(a).sqrt()
 
 
-def log(x: Operand) -> Value:
-    """Natural logarithm, for x > 0; derivative 1/x."""
-    return _as_value(x).log()
+def sin(a: Operand) -> Value:
+    """sin(a): the sine of a (radians).
+
+    out = sin(a); with g the gradient arriving at out, d/da = g * cos(a). It raises a clear
+    error outside its domain: sin needs a finite argument.
+
+    >>> a = Value(0.5)
+    >>> out = sin(a)
+    >>> out.backward()
+    >>> out.data, a.grad
+    (0.479425538604203, 0.8775825618903728)
+    """
+    return _as_value(a).sin()
 
 
-def tanh(x: Operand) -> Value:
-    """Hyperbolic tangent; derivative 1 - tanh(x)^2. Stable for large |x|."""
-    return _as_value(x).tanh()
+def cos(a: Operand) -> Value:
+    """cos(a): the cosine of a (radians).
+
+    out = cos(a); with g the gradient arriving at out, d/da = -g * sin(a). It raises a clear
+    error outside its domain: cos needs a finite argument.
+
+    >>> a = Value(0.5)
+    >>> out = cos(a)
+    >>> out.backward()
+    >>> out.data, a.grad
+    (0.8775825618903728, -0.479425538604203)
+    """
+    return _as_value(a).cos()
 
 
-def sigmoid(x: Operand) -> Value:
-    """1 / (1 + e^-x); derivative s(1 - s). Stable for large |x|."""
-    return _as_value(x).sigmoid()
+def tan(a: Operand) -> Value:
+    """tan(a): the tangent of a (radians).
+
+    out = tan(a); with g the gradient arriving at out, d/da = g * (1.0 + out * out). It raises a
+    clear error outside its domain: tan needs a finite argument.
+
+    >>> a = Value(0.5)
+    >>> out = tan(a)
+    >>> out.backward()
+    >>> out.data, a.grad
+    (0.5463024898437905, 1.2984464104095248)
+    """
+    return _as_value(a).tan()
 
 
-def relu(x: Operand) -> Value:
-    """max(x, 0); derivative 1 for x > 0, else 0 (0 at 0)."""
-    return _as_value(x).relu()
+def atan(a: Operand) -> Value:
+    """atan(a): the arctangent of a, in (-pi/2, pi/2).
+
+    out = atan(a); with g the gradient arriving at out, d/da = g / (1.0 + a * a).
+
+    >>> a = Value(0.5)
+    >>> out = atan(a)
+    >>> out.backward()
+    >>> out.data, a.grad
+    (0.4636476090008061, 0.8)
+    """
+    return _as_value(a).atan()
 
 
-def leaky_relu(x: Operand, negative_slope: float = 0.01) -> Value:
-    """x for x > 0, else negative_slope * x; derivative 1 or negative_slope (the latter at 0)."""
-    return _as_value(x).leaky_relu(negative_slope)
+def erf(a: Operand) -> Value:
+    """erf(a): the error function, 2/sqrt(pi) times the integral of e**-t**2 from 0 to a.
+
+    out = erf(a); with g the gradient arriving at out, d/da = g * 1.1283791670955126 * exp(-a *
+    a).
+
+    >>> a = Value(0.5)
+    >>> out = erf(a)
+    >>> out.backward()
+    >>> out.data, a.grad
+    (0.5204998778130465, 0.8787825789354448)
+    """
+    return _as_value(a).erf()
 
 
-def sin(x: Operand) -> Value:
-    """Sine; derivative cos(x)."""
-    return _as_value(x).sin()
+def relu(a: Operand) -> Value:
+    """relu(a): max(a, 0); the derivative at 0 is 0, as in PyTorch.
+
+    out = (a if a > 0.0 else 0.0); with g the gradient arriving at out, d/da = (g if a > 0.0
+    else 0.0).
+
+    >>> a = Value(0.5)
+    >>> out = relu(a)
+    >>> out.backward()
+    >>> out.data, a.grad
+    (0.5, 1.0)
+    """
+    return _as_value(a).relu()
 
 
-def cos(x: Operand) -> Value:
-    """Cosine; derivative -sin(x)."""
-    return _as_value(x).cos()
+def leaky_relu(a: Operand, negative_slope: float = 0.01) -> Value:
+    """leaky_relu(a, negative_slope).
+
+    a for a > 0, else negative_slope * a; the derivative at 0 is negative_slope, as in PyTorch.
+
+    out = (a if a > 0.0 else a * negative_slope); with g the gradient arriving at out, d/da = (g
+    if a > 0.0 else g * negative_slope).
+
+    >>> a = Value(0.5)
+    >>> out = leaky_relu(a)
+    >>> out.backward()
+    >>> out.data, a.grad
+    (0.5, 1.0)
+    """
+    return _as_value(a).leaky_relu(negative_slope)
 
 
-def sqrt(x: Operand) -> Value:
-    """Square root, for x >= 0; derivative 1 / (2 sqrt(x)), +inf at 0."""
-    return _as_value(x).sqrt()
+def tanh(a: Operand) -> Value:
+    """tanh(a): the hyperbolic tangent of a.
+
+    out = tanh(a); with g the gradient arriving at out, d/da = g * (1.0 - out * out).
+
+    >>> a = Value(0.5)
+    >>> out = tanh(a)
+    >>> out.backward()
+    >>> out.data, a.grad
+    (0.46211715726000974, 0.7864477329659274)
+    """
+    return _as_value(a).tanh()
+
+
+def sigmoid(a: Operand) -> Value:
+    """sigmoid(a): 1 / (1 + e ** -a), stable for large |a|.
+
+    out = sigmoid(a); with g the gradient arriving at out, d/da = g * out * (1.0 - out).
+
+    >>> a = Value(0.5)
+    >>> out = sigmoid(a)
+    >>> out.backward()
+    >>> out.data, a.grad
+    (0.6224593312018546, 0.2350037122015945)
+    """
+    return _as_value(a).sigmoid()
+
+
+def elu(a: Operand, alpha: float = 1.0) -> Value:
+    """elu(a, alpha).
+
+    a for a > 0, else alpha * (e ** a - 1); the derivative at 0 is alpha, as in PyTorch.
+
+    out = (a if a > 0.0 else alpha * (exp(a) - 1.0)); with g the gradient arriving at out, d/da
+    = (g if a > 0.0 else g * (out + alpha)).
+
+    >>> a = Value(0.5)
+    >>> out = elu(a)
+    >>> out.backward()
+    >>> out.data, a.grad
+    (0.5, 1.0)
+    """
+    return _as_value(a).elu(alpha)
+
+
+def softplus(a: Operand) -> Value:
+    """softplus(a): log(1 + e ** a), stable for large |a|.
+
+    out = softplus(a); with g the gradient arriving at out, d/da = g * sigmoid(a).
+
+    >>> a = Value(0.5)
+    >>> out = softplus(a)
+    >>> out.backward()
+    >>> out.data, a.grad
+    (0.9740769841801067, 0.6224593312018546)
+    """
+    return _as_value(a).softplus()
+
+
+def gelu(a: Operand) -> Value:
+    """gelu(a).
+
+    a * Phi(a), Phi the standard normal CDF (the exact erf form, PyTorch's default).
+
+    out = 0.5 * a * (1.0 + erf(a * 0.7071067811865476)); with g the gradient arriving at out,
+    d/da = g * (0.5 * (1.0 + erf(a * 0.7071067811865476)) + a * 0.3989422804014327 * exp(-0.5 *
+    a * a)).
+
+    >>> a = Value(0.5)
+    >>> out = gelu(a)
+    >>> out.backward()
+    >>> out.data, a.grad
+    (0.34573123063700656, 0.8674951246561629)
+    """
+    return _as_value(a).gelu()
+
+
+def maximum(a: Operand, b: Operand) -> Value:
+    """maximum(a, b).
+
+    the larger of a and b; at a tie each gets half the gradient, as in PyTorch.
+
+    out = (a if a >= b else b); with g the gradient arriving at out, d/da = (g if a > b else 0.0
+    if a < b else 0.5 * g); d/db = (0.0 if a > b else g if a < b else 0.5 * g).
+
+    >>> a, b = Value(0.5), Value(-1.5)
+    >>> out = maximum(a, b)
+    >>> out.backward()
+    >>> out.data, a.grad, b.grad
+    (0.5, 1.0, 0.0)
+    """
+    if isinstance(a, Value):
+        return a.maximum(b)
+    if isinstance(b, Value):
+        return b._rmaximum(a)
+    return Value(_operand(a, 'maximum')).maximum(b)
+
+
+def minimum(a: Operand, b: Operand) -> Value:
+    """minimum(a, b).
+
+    the smaller of a and b; at a tie each gets half the gradient, as in PyTorch.
+
+    out = (a if a <= b else b); with g the gradient arriving at out, d/da = (g if a < b else 0.0
+    if a > b else 0.5 * g); d/db = (0.0 if a < b else g if a > b else 0.5 * g).
+
+    >>> a, b = Value(0.5), Value(-1.5)
+    >>> out = minimum(a, b)
+    >>> out.backward()
+    >>> out.data, a.grad, b.grad
+    (-1.5, 0.0, 1.0)
+    """
+    if isinstance(a, Value):
+        return a.minimum(b)
+    if isinstance(b, Value):
+        return b._rminimum(a)
+    return Value(_operand(a, 'minimum')).minimum(b)
+
+
+def clamp(a: Operand, min: float | None = None, max: float | None = None) -> Value:
+    """clamp(a, min, max).
+
+    a limited to [min, max] (None: no bound); the derivative is 1 at the bounds, as in PyTorch.
+
+    out = (min if a < min else max if a > max else a); with g the gradient arriving at out, d/da
+    = (0.0 if a < min or a > max else g).
+
+    >>> a = Value(0.5)
+    >>> out = clamp(a)
+    >>> out.backward()
+    >>> out.data, a.grad
+    (0.5, 1.0)
+    """
+    return _as_value(a).clamp(min, max)
+# </generated: functions>
 
 
 # ---------------------------------------------------------------------------
 # n-ary operations: one node for many terms. A neuron's sum of w_i * x_i + b is
 # one ``dot`` node instead of 2n binary ones.
 
-_SUM = Op("sum", "sum", 0, "", ())
-_DOT = Op("dot", "dot", 0, "", ())
-
-
-def _release(parents: tuple[Value, ...], ready: Callable[[Value], None]) -> None:
-    """Count down each non-leaf parent's consumers; ``ready`` the ones with none left."""
-    for parent in parents:
-        if parent._op is not None:
-            count = parent._consumers - 1
-            parent._consumers = count
-            if not count:
-                ready(parent)
-
-
-def _sum_backward(node: Value, ready: Callable[[Value], None]) -> None:
-    g = node.grad
-    parents = node._first
-    for parent in parents:
-        parent.grad += g
-    _release(parents, ready)
-
-
-def _sum_backward_graph(node: Value, ready: Callable[[Value], None]) -> None:
-    g = node.grad
-    parents = node._first
-    for parent in parents:
-        parent.grad = _accumulate(parent.grad, g)
-    _release(parents, ready)
-
 
 def sum(terms: Iterable[Operand]) -> Value:
     """The sum of many terms as one node; each Value term gets derivative 1.
 
-    Plain numbers among the terms are constants, not parents.
+    Plain numbers among the terms add up into one constant, not parents.
 
     >>> import autograd_scalar as ag
     >>> xs = [Value(1.0), Value(2.0), 3]
@@ -712,77 +1719,7 @@ def sum(terms: Iterable[Operand]) -> Value:
                 raise TypeError(f"sum: terms must be Values or numbers, not {type(term).__name__}")
             constant += number
     data = builtins.sum([p.data for p in parents]) + constant
-    return _node(data, tuple(parents), _SUM_RULE, constant)
-
-
-class _DotLayout:
-    """A dot node's weights, inputs and bias: Values (also its parents) and float constants."""
-
-    __slots__ = ("bias", "inputs", "weights")
-
-    def __init__(self, weights: tuple[Operand, ...], inputs: tuple[Operand, ...], bias: Operand):
-        self.weights = weights
-        self.inputs = inputs
-        self.bias = bias
-
-
-def _dot_backward(node: Value, ready: Callable[[Value], None]) -> None:
-    g = node.grad
-    parents = node._first
-    if g:  # 0 below a relu that is off: nothing to pass on
-        _dot_add_gradient(g, parents, node._second)
-    _release(parents, ready)
-
-
-def _dot_add_gradient(g: float, parents: tuple[Value, ...], layout: Any) -> None:
-    """Add ``g`` times each operand's local derivative into the operand's ``grad``."""
-    if type(layout) is int:  # every weight and input is a Value
-        n = layout
-        for w, x in zip(parents[:n], parents[n : 2 * n]):
-            w.grad += g * x.data
-            x.grad += g * w.data
-        if len(parents) > 2 * n:
-            parents[2 * n].grad += g
-    elif type(layout) is tuple:  # Value weights, constant inputs
-        for w, x in zip(parents, layout):
-            w.grad += g * x
-        if len(parents) > len(layout):
-            parents[-1].grad += g
-    else:
-        for w, x in zip(layout.weights, layout.inputs):
-            if type(w) is Value:
-                w.grad += g * (x.data if type(x) is Value else x)
-            if type(x) is Value:
-                x.grad += g * (w.data if type(w) is Value else w)
-        if type(layout.bias) is Value:
-            layout.bias.grad += g
-
-
-def _dot_backward_graph(node: Value, ready: Callable[[Value], None]) -> None:
-    g = node.grad
-    weights, inputs, bias = dot_operands(node)
-    for w, x in zip(weights, inputs):
-        if type(w) is Value:
-            w.grad = _accumulate(w.grad, g * x)
-        if type(x) is Value:
-            x.grad = _accumulate(x.grad, g * w)
-    if type(bias) is Value:
-        bias.grad = _accumulate(bias.grad, g)
-    _release(node._first, ready)
-
-
-def dot_operands(node: Value) -> tuple[tuple[Operand, ...], tuple[Operand, ...], Operand]:
-    """The (weights, inputs, bias) of a ``dot`` node, Values and constants in their places."""
-    layout = node._second
-    parents = node._first
-    if type(layout) is int:
-        bias: Operand = parents[2 * layout] if len(parents) > 2 * layout else 0.0
-        return parents[:layout], parents[layout : 2 * layout], bias
-    if type(layout) is tuple:
-        n = len(layout)
-        bias = parents[n] if len(parents) > n else 0.0
-        return parents[:n], layout, bias
-    return layout.weights, layout.inputs, layout.bias
+    return _node(data, tuple(parents), _SUM_NARY, constant)
 
 
 def dot(
@@ -804,46 +1741,29 @@ def dot(
         raise ValueError(
             f"dot: got {len(weights)} weights but {len(inputs)} inputs; they must match"
         )
-    # A neuron's cases first, checked with C-level loops: every weight a Value,
-    # and every input a Value (a hidden layer) or a float (the first layer).
-    if (bias is None or type(bias) is Value) and set(map(type, weights)) <= _VALUE_TYPE:
-        ws = cast("Sequence[Value]", weights)
-        weight_data = [w.data for w in ws]
-        input_types = set(map(type, inputs))
-        parents: tuple[Value, ...]
-        layout: int | tuple[float, ...]
-        if input_types <= _VALUE_TYPE:
-            xs = cast("Sequence[Value]", inputs)
-            data = builtins.sum(map(operator.mul, weight_data, [x.data for x in xs]))
-            parents = (*ws, *xs)
-            layout = len(ws)
-        elif input_types <= _FLOAT_TYPE:
-            layout = tuple(cast("Sequence[float]", inputs))
-            data = builtins.sum(map(operator.mul, weight_data, layout))
-            parents = tuple(ws)
-        else:
-            return _general_dot(weights, inputs, bias)
-        if bias is not None:
-            data += bias.data
-            parents += (bias,)
-        return _node(data, parents, _DOT_RULE, layout)
-    return _general_dot(weights, inputs, bias)
-
-
-_VALUE_TYPE = {Value}
-_FLOAT_TYPE = {float}
-
-
-def _general_dot(
-    weights: Sequence[Operand], inputs: Sequence[Operand], bias: Operand | None
-) -> Value:
-    """``dot`` with constants anywhere (or ints), kept in a :class:`_DotLayout`."""
+    # A hidden neuron's case first, checked with C-level loops: every weight and
+    # every input a Value, and the bias a Value or absent.
+    if (
+        (bias is None or type(bias) is Value)
+        and set(map(type, weights)) <= _VALUE_TYPE
+        and set(map(type, inputs)) <= _VALUE_TYPE
+    ):
+        data = builtins.sum(
+            map(operator.mul, [w.data for w in weights], [x.data for x in inputs])  # type: ignore[union-attr]
+        )
+        parents: tuple[Value, ...] = (*weights, *inputs)  # type: ignore[arg-type]
+        if bias is None:
+            return _node(data + 0.0, parents, _DOT_NARY, 0.0)
+        return _node(data + bias.data, (*parents, bias), _DOT_NARY, None)
     ws = tuple(_dot_operand(w, "weights") for w in weights)
     xs = tuple(_dot_operand(x, "inputs") for x in inputs)
     b = _dot_operand(0.0 if bias is None else bias, "bias")
     data = builtins.sum(map(operator.mul, map(_number, ws), map(_number, xs))) + _number(b)
-    parents = tuple(v for v in (*ws, *xs, b) if isinstance(v, Value))
-    return _node(data, parents, _DOT_RULE, _DotLayout(ws, xs, b))
+    parents = tuple(v for v in (*ws, *xs, b) if type(v) is not float)  # type: ignore[misc]
+    return _node(data, parents, _DOT_MIXED, (ws, xs, b))
+
+
+_VALUE_TYPE = {Value}
 
 
 def _dot_operand(x: Operand, role: str) -> Value | float:
@@ -856,23 +1776,30 @@ def _dot_operand(x: Operand, role: str) -> Value | float:
     return number
 
 
-def _node(data: float, parents: tuple[Value, ...], rule: Rule, const: Any) -> Value:
+def _node(data: float, parents: tuple[Value, ...], rule: Rule, second: Any) -> Value:
     out = _new(Value)
     out.data = data
     out.grad = 0.0
     out.label = ""
     out._consumers = 0
-    if not parents or (_GENERATED_GLOBALS["_no_grad_count"] and _grad_disabled()):
+    if not parents or (_no_grad_count and _grad_disabled()):
         out._op = out._first = out._second = None
     else:
         out._op = rule
         out._first = parents
-        out._second = const
+        out._second = second
     return out
 
 
-_SUM_RULE = Rule(_SUM, "nary", _sum_backward, _sum_backward_graph)
-_DOT_RULE = Rule(_DOT, "nary", _dot_backward, _dot_backward_graph)
+def dot_operands(node: Value) -> tuple[tuple[Operand, ...], tuple[Operand, ...], Operand]:
+    """The (weights, inputs, bias) of a ``dot`` node, Values and constants in their places.
+
+    >>> w = Value(2.0)
+    >>> dot_operands(dot([w], [3.0]))
+    ((Value(data=2.0, grad=0.0),), (3.0,), 0.0)
+    """
+    arguments = node.arguments
+    return arguments["weights"], arguments["inputs"], arguments["bias"]
 
 
 def describe_op(node: Value) -> str:
@@ -882,23 +1809,8 @@ def describe_op(node: Value) -> str:
     >>> describe_op(x * 2), describe_op(2 - x), describe_op(x.leaky_relu(0.1))
     ('* 2', '2 -', 'leaky_relu(0.1)')
     """
-    rule = node._op
-    if rule is None:
-        return ""
-    op, layout = rule.op, rule.layout
-    if layout == "left":
-        return f"{op.symbol} {_short(node._second)}"
-    if layout == "right":
-        return f"{_short(node._second)} {op.symbol}"
-    if op.parameter:
-        return f"{op.symbol}({_short(node._second)})"
-    if op is _SUM and node._second:
-        return f"sum + {_short(node._second)}"
-    return op.symbol
-
-
-def _short(x: float) -> str:
-    return f"{x:g}"
+    op = node.operation
+    return "" if op is None else op.label(node.arguments)
 
 
 # ---------------------------------------------------------------------------
@@ -908,7 +1820,7 @@ def _short(x: float) -> str:
 def _backward(root: Value, gradient: float | Value, create_graph: bool) -> None:
     if root._op is None:  # a leaf: nothing to propagate
         if create_graph:
-            total = _accumulate(root.grad, gradient)
+            total = accumulate(root.grad, gradient)
             root.grad = total if isinstance(total, Value) else Value(total)
         else:
             root.grad = root.grad + gradient
@@ -979,7 +1891,8 @@ def topological_order(root: Value) -> list[Value]:
     """Every Value in ``root``'s graph, each after all the Values computed from it.
 
     The order backward visits them: ``root`` first, leaves last. Iterative, so
-    any depth works.
+    any depth works; every interpreter of the graph (compiler, renderer) walks
+    it with this.
 
     >>> x = Value(1.0, label="x")
     >>> y = (x * 2).exp()
@@ -1005,6 +1918,3 @@ def topological_order(root: Value) -> list[Value]:
             if not consumers[parent]:
                 ready.append(parent)
     return order
-
-
-_install_operators()

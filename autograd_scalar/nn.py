@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import math
+import operator
 import os
 import random
 from collections.abc import Callable, Sequence
@@ -28,6 +29,7 @@ from typing import Any, ClassVar, TypeVar
 
 from ._files import write_atomically
 from .engine import Value, dot
+from .ops import OPS
 
 __all__ = ["ACTIVATIONS", "MLP", "Layer", "Module", "Neuron", "init_bound"]
 
@@ -50,13 +52,14 @@ def _linear(x: Value) -> Value:
 
 
 ACTIVATIONS: dict[str, Callable[[Value], Value]] = {
-    "relu": Value.relu,
-    "tanh": Value.tanh,
-    "sigmoid": Value.sigmoid,
-    "leaky_relu": Value.leaky_relu,
+    **{op.name: operator.methodcaller(op.method) for op in OPS.values() if op.activation},
     "linear": _linear,
 }
-"""The activation functions a neuron can apply, by name (``leaky_relu`` with slope 0.01)."""
+"""The activation functions a neuron can apply, by name: the ops the table marks as
+activations (with their default parameters: ``leaky_relu``'s slope is 0.01), and
+``linear``."""
+
+_RELU_FAMILY = ("relu", "leaky_relu", "elu", "gelu", "softplus")
 
 
 class Module:
@@ -248,14 +251,15 @@ def _check_size(module: Module, expected: int, x: Input) -> None:
 def init_bound(activation: str, fan_in: int, fan_out: int) -> float:
     """Half-width of the uniform distribution a neuron's initial weights are drawn from.
 
-    He (Kaiming) uniform, ``sqrt(6 / fan_in)``, for ``relu`` and ``leaky_relu``:
-    it keeps the variance of the signal through layers that zero half of it.
+    He (Kaiming) uniform, ``sqrt(6 / fan_in)``, for ``relu`` and its smooth
+    relatives (``leaky_relu``, ``elu``, ``gelu``, ``softplus``): it keeps the
+    variance of the signal through layers that zero about half of it.
     Xavier (Glorot) uniform, ``sqrt(6 / (fan_in + fan_out))``, for the others.
 
     >>> init_bound("relu", 6, 1), init_bound("tanh", 4, 2)
     (1.0, 1.0)
     """
-    if activation in ("relu", "leaky_relu"):
+    if activation in _RELU_FAMILY:
         return math.sqrt(6.0 / fan_in)
     return math.sqrt(6.0 / (fan_in + fan_out))
 

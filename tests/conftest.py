@@ -31,6 +31,27 @@ def _leaky_relu(x: float, negative_slope: float = 0.01) -> float:
     return x if x > 0.0 else negative_slope * x
 
 
+def _elu(x: float, alpha: float = 1.0) -> float:
+    return x if x > 0.0 else alpha * math.expm1(x)
+
+
+def _softplus(x: float) -> float:
+    # log(1 + e^x); for large x, x + log(1 + e^-x), so that e^x cannot overflow
+    return x + math.log1p(math.exp(-x)) if x > 30.0 else math.log1p(math.exp(x))
+
+
+def _gelu(x: float) -> float:
+    return x * 0.5 * math.erfc(-x / math.sqrt(2.0))
+
+
+def _clamp(x: float, min: float | None = None, max: float | None = None) -> float:
+    if min is not None and x < min:
+        return min
+    if max is not None and x > max:
+        return max
+    return x
+
+
 class FloatMath:
     """The op functions on plain floats, the same names as the ``autograd_scalar`` functions."""
 
@@ -43,6 +64,15 @@ class FloatMath:
     sigmoid = staticmethod(_sigmoid)
     relu = staticmethod(_relu)
     leaky_relu = staticmethod(_leaky_relu)
+    tan = staticmethod(math.tan)
+    atan = staticmethod(math.atan)
+    erf = staticmethod(math.erf)
+    elu = staticmethod(_elu)
+    softplus = staticmethod(_softplus)
+    gelu = staticmethod(_gelu)
+    maximum = staticmethod(max)
+    minimum = staticmethod(min)
+    clamp = staticmethod(_clamp)
 
 
 FLOAT = FloatMath()
