@@ -34,6 +34,7 @@ from typing import cast
 
 from . import engine
 from .engine import Value
+from .ops import OPS, Op
 from .viz import FORMATS, render
 
 __all__ = ["FUNCTIONS", "MAX_LENGTH", "ExpressionError", "configure", "evaluate", "run"]
@@ -41,20 +42,18 @@ __all__ = ["FUNCTIONS", "MAX_LENGTH", "ExpressionError", "configure", "evaluate"
 MAX_LENGTH = 10_000
 """The longest expression accepted, in characters."""
 
-FUNCTIONS: dict[str, Callable[..., Value]] = {
-    "abs": Value.abs,
-    "cos": engine.cos,
-    "exp": engine.exp,
-    "leaky_relu": engine.leaky_relu,
-    "log": engine.log,
-    "relu": engine.relu,
-    "sigmoid": engine.sigmoid,
-    "sin": engine.sin,
-    "sqrt": engine.sqrt,
-    "tanh": engine.tanh,
+CALLABLE_OPS: dict[str, Op] = {
+    op.name: op for op in OPS.values() if op.arity and not op.is_operator
 }
-"""The functions an expression may call. Each takes one argument, except
-``leaky_relu(x, negative_slope)``, whose optional slope must be a number."""
+"""The ops an expression may call by name: every op of the table that is not an operator."""
+
+FUNCTIONS: dict[str, Callable[..., Value]] = {
+    name: getattr(engine, name) if op.function else getattr(Value, op.method)
+    for name, op in CALLABLE_OPS.items()
+}
+"""The functions an expression may call. Each takes its op's operands (any
+expressions), then optionally its parameters, which must be numbers:
+``leaky_relu(x, 0.1)``, ``clamp(x, 0, 1)``."""
 
 _BINARY: dict[type[ast.operator], Callable[[Value | float, Value | float], Value]] = {
     ast.Add: operator.add,
@@ -252,18 +251,22 @@ class _Evaluator:
             )
         if node.keywords:
             raise self.not_allowed("keyword arguments", self.column(node.keywords[0]))
-        most = 2 if name == "leaky_relu" else 1
-        if not 1 <= len(node.args) <= most:
-            takes = "1 or 2 arguments" if most == 2 else "1 argument"
+        op = CALLABLE_OPS[name]
+        least, most = op.arity, op.arity + len(op.parameters)
+        if not least <= len(node.args) <= most:
+            takes = f"{least} to {most}" if most > least + 1 else (
+                f"{least} or {most}" if most > least else str(least))
+            plural = "s" if most > 1 else ""
             raise ExpressionError(
-                f"{name} takes {takes}, not {len(node.args)}", self.column(node)
+                f"{name} takes {takes} argument{plural}, not {len(node.args)}", self.column(node)
             )
-        if len(node.args) == 2 and _literal(node.args[1]) is None:
-            raise ExpressionError(
-                "the negative_slope of leaky_relu must be a number, as in leaky_relu(x, 0.1)",
-                self.column(node.args[1]),
-            )
-        return [node.args[0]]
+        for argument, (parameter, _) in zip(node.args[op.arity :], op.parameters):
+            if _literal(argument) is None:
+                raise ExpressionError(
+                    f"the {parameter} of {name} must be a number, as in {_example(op)}",
+                    self.column(argument),
+                )
+        return node.args[: op.arity]
 
     def apply(self, node: ast.expr, arguments: list[Result]) -> Result:
         """The value of ``node`` given the values of its operands."""
@@ -279,8 +282,10 @@ class _Evaluator:
             return self.compute(_BINARY[type(node.op)], arguments, _SYMBOLS[type(node.op)], node)
         assert isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
         name = node.func.id
-        slope = [_literal(argument) for argument in node.args[1:]]
-        return self.compute(lambda x: FUNCTIONS[name](x, *slope), arguments, name, node)
+        parameters = [_literal(argument) for argument in node.args[CALLABLE_OPS[name].arity :]]
+        return self.compute(
+            lambda *xs: FUNCTIONS[name](*xs, *parameters), arguments, name, node
+        )
 
     def compute(
         self, function: Callable[..., Value], arguments: list[Result], name: str, node: ast.expr
@@ -336,6 +341,13 @@ class _Evaluator:
         return ExpressionError(f"not allowed: {what}; an expression may use {_ALLOWED}", column)
 
 
+def _example(op: Op) -> str:
+    """A call of ``op`` with every parameter given, as the error messages show it."""
+    numbers = [("0" if default < 0 else "1") if math.isinf(default) else f"{default:g}"
+               for _, default in op.parameters]
+    return f"{op.name}({', '.join(['x', *'y'[: op.arity - 1], *numbers])})"
+
+
 def _literal(node: ast.expr) -> float | None:
     """The number written at ``node`` (``0.1``, ``-0.1``), or None if it is not a plain number."""
     sign = 1.0
@@ -360,7 +372,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "example:\n"
         '  autograd-scalar graph "tanh(x*w + b)" x=0.5 w=-1.2 b=0.3 -o neuron.svg\n\n'
         f"An expression may use {_ALLOWED}.\n"
-        "leaky_relu takes an optional slope: leaky_relu(x, 0.1).\n"
+        "Parameters follow the operands, as numbers: leaky_relu(x, 0.1), clamp(x, 0, 1).\n"
         'Put -- before an expression that starts with a minus: graph -- "-x*y" x=1 y=2'
     )
     parser.add_argument("expression", help="the expression, in quotes")

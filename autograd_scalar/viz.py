@@ -37,7 +37,7 @@ from typing import Any
 import graphviz  # type: ignore[import-untyped]
 
 from ._files import write_atomically
-from .engine import Operand, Value, describe_op, dot_operands, topological_order
+from .engine import Operand, Value, describe_op, topological_order
 
 __all__ = ["FORMATS", "Drawing", "GraphvizNotFoundError", "draw_dot", "render"]
 
@@ -183,8 +183,9 @@ def _draw_operation(
     drawing: Drawing, value: Value, i: int, index: dict[Value, int], fmt: str
 ) -> None:
     """The operation node ``op{i}`` that made ``value`` (``v{i}``), and its edges."""
-    if value.op == "dot":
-        heads = _draw_dot_operation(drawing, value, f"op{i}", fmt)
+    op = value.operation
+    if op is not None and len(op.roles) > 1:  # a dot: one field per term
+        heads = _draw_terms(drawing, value, f"op{i}", fmt)
     else:
         drawing.node(f"op{i}", describe_op(value), tooltip=value.op, **_OVAL)
         heads = [f"op{i}"] * len(value.parents)
@@ -193,14 +194,16 @@ def _draw_operation(
     drawing.edge(f"op{i}", f"v{i}")
 
 
-def _draw_dot_operation(drawing: Drawing, value: Value, name: str, fmt: str) -> list[str]:
+def _draw_terms(drawing: Drawing, value: Value, name: str, fmt: str) -> list[str]:
     """A ``dot`` record, a field per term ``w_k · x_k`` (and ``+ b``); returns the parents' ports.
 
     Both operands of a term point at its field, so the picture shows which
     weight multiplies which input; a constant operand is written in the field.
     """
-    weights, inputs, bias = dot_operands(value)
-    fields = ["dot"] + [
+    arguments = value.arguments
+    weights, inputs = (arguments[role] for role in value.operation.roles)  # type: ignore[union-attr]
+    bias = arguments["bias"]
+    fields = [value.op] + [
         f"<t{k}> {_operand_text(w, f'w{k}', fmt)} · {_operand_text(x, f'x{k}', fmt)}"
         for k, (w, x) in enumerate(zip(weights, inputs))
     ]
@@ -212,7 +215,7 @@ def _draw_dot_operation(drawing: Drawing, value: Value, name: str, fmt: str) -> 
         ports.append(f"{name}:b")
     elif bias:
         fields.append(f"+ {format(bias, fmt)}")
-    drawing.node(name, " | ".join(fields), tooltip="dot", shape="record", **_OPERATION)
+    drawing.node(name, " | ".join(fields), tooltip=value.op, shape="record", **_OPERATION)
     return ports
 
 
