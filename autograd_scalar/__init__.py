@@ -16,6 +16,7 @@ from .compile import CompiledGraph, compile_graph
 from .data import make_blobs, make_circles, make_moons, make_spirals, make_xor, to_plus_minus
 
 # <generated: imports>
+# written by `python -m autograd_scalar.codegen` from the op table; do not edit
 from .engine import (
     Value,
     atan,
@@ -66,6 +67,7 @@ __version__ = "0.1.0"
 # ``sum`` is importable (``autograd_scalar.sum``) but not star-exported, so that
 # ``from autograd_scalar import *`` never shadows the built-in ``sum``.
 # <generated: all>
+# written by `python -m autograd_scalar.codegen` from the op table; do not edit
 __all__ = [
     "MLP",
     "SGD",

@@ -568,7 +568,9 @@ def _replace_region(text: str, name: str, body: list[str], style: str, path: str
     if match is None:
         raise ValueError(f"{path} has no region {begin!r} ... {end!r}")
     indent = match.group(1)
-    shown = [f"{indent}{begin}", *body, f"{indent}{end}"]
+    note = "written by `python -m autograd_scalar.codegen` from the op table; do not edit"
+    note = f"<!-- {note} -->" if style == "md" else f"# {note}"
+    shown = [f"{indent}{begin}", f"{indent}{note}", *body, f"{indent}{end}"]
     return text[: match.start()] + "\n".join(shown) + text[match.end():]
 
 

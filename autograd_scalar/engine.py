@@ -41,6 +41,7 @@ from . import _rules, ops
 from .ops import OPS, Op, accumulate
 
 # <generated: all>
+# written by `python -m autograd_scalar.codegen` from the op table; do not edit
 __all__ = [
     "Operand",
     "Rule",
@@ -241,6 +242,7 @@ class Value:
         return draw_dot(self, **options)
 
     # <generated: methods>
+    # written by `python -m autograd_scalar.codegen` from the op table; do not edit
     def __add__(self, other: Operand) -> Value:
         """a + b: a + b.
 
@@ -1353,6 +1355,7 @@ class Rule:
 
 
 # <generated: rules>
+# written by `python -m autograd_scalar.codegen` from the op table; do not edit
 _ADD_VALUES = Rule(OPS["add"], "values", _rules.add_values, _rules.add_values_graph)
 _ADD_LEFT = Rule(OPS["add"], "left", _rules.add_left, _rules.add_left_graph)
 _ADD_RIGHT = Rule(OPS["add"], "right", _rules.add_right, _rules.add_right_graph)
@@ -1404,6 +1407,7 @@ _DOT_MIXED = Rule(OPS["dot"], "mixed", _rules.dot_mixed, _rules.dot_mixed_graph)
 # Module functions: tanh(x), maximum(a, b) ... for a Value or a plain number.
 
 # <generated: functions>
+# written by `python -m autograd_scalar.codegen` from the op table; do not edit
 def exp(a: Operand) -> Value:
     """exp(a): e ** a.
 
