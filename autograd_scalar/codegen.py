@@ -522,18 +522,18 @@ def init_imports_region() -> list[str]:
 def readme_region() -> list[str]:
     operators = [op for op in OPS.values() if op.arity and not op.function]
     functions = function_ops()
-    symbols = " ".join(f"`{op.symbol}`" for op in operators if op.is_operator)
+    symbols = " ".join(f"`{op.symbol}`" for op in operators if op.is_operator and op.arity == 2)
     lines = [
-        f"Operators: {symbols} (unary `-` too) and `abs()`. Functions, each also a `Value`",
+        f"Operators: {symbols}, unary `-`, and `abs()`. Functions, each also a `Value`",
         "method, with its derivative's convention where one is needed:",
         "",
         "| function | what it computes |",
         "| --- | --- |",
     ]
     for op in functions:
-        args = ["x"] if op.arity == 1 else ["a", "b"]
+        args = list(op.operands)
         args += [f"{n}=None" if math.isinf(d) else f"{n}={d:g}" for n, d in op.parameters]
-        lines.append(f"| `{op.name}({', '.join(args)})` | {op.doc} |")
+        lines.append(f"| `{op.name}({', '.join(args)})` | {op.doc.replace('|', chr(92) + '|')} |")
     lines += ["", "`sum(terms)` and `dot(weights, inputs, bias)` are one node for many terms."]
     return lines
 

@@ -1,11 +1,10 @@
-"""``autograd-scalar graph``: differentiate an expression typed on the command line, and draw it.
+"""The expression language: a safe parser that turns text into a graph of Values.
 
-::
-
-    $ autograd-scalar graph "tanh(x*w + b)" x=0.5 w=-1.2 b=0.3 -o neuron.svg
-
-evaluates the expression with the engine, runs ``backward()``, prints the value
-and each variable's gradient, and draws the computation graph into the file.
+:func:`evaluate` takes an expression such as ``"tanh(x*w + b)"`` and a number
+for each variable, and builds the expression with the engine: each variable is
+a leaf ``Value`` labelled with its name, so ``backward()`` fills its ``grad``.
+The ``autograd-scalar graph`` command (:mod:`autograd_scalar.cli.graph`) is
+built on it.
 
 The expression language is a small, safe part of Python's: numbers,
 variables, ``+ - * / **``, unary ``-`` and ``+``, parentheses, and calls of
@@ -22,22 +21,18 @@ nothing is ever passed to ``eval`` or ``exec``. Every number is a float, so
 
 from __future__ import annotations
 
-import argparse
 import ast
-import keyword
 import math
 import operator
 import re
-import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from typing import cast
 
 from . import engine
 from .engine import Value
 from .ops import OPS, Op
-from .viz import FORMATS, render
 
-__all__ = ["FUNCTIONS", "MAX_LENGTH", "ExpressionError", "configure", "evaluate", "run"]
+__all__ = ["ALLOWED", "CALLABLE_OPS", "FUNCTIONS", "MAX_LENGTH", "ExpressionError", "evaluate"]
 
 MAX_LENGTH = 10_000
 """The longest expression accepted, in characters."""
@@ -88,7 +83,8 @@ _NOT_ALLOWED = {
 }
 Result = Value | float  # a constant sub-expression stays a float, so the graph shows it inline
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
-_ALLOWED = "numbers, variables, + - * / **, parentheses and calls of " + ", ".join(FUNCTIONS)
+ALLOWED = "numbers, variables, + - * / **, parentheses and calls of " + ", ".join(FUNCTIONS)
+"""What an expression may contain, in words, as error messages and ``--help`` say it."""
 
 
 class ExpressionError(ValueError):
@@ -338,7 +334,7 @@ class _Evaluator:
 
     @staticmethod
     def not_allowed(what: str, column: int) -> ExpressionError:
-        return ExpressionError(f"not allowed: {what}; an expression may use {_ALLOWED}", column)
+        return ExpressionError(f"not allowed: {what}; an expression may use {ALLOWED}", column)
 
 
 def _example(op: Op) -> str:
@@ -359,94 +355,3 @@ def _literal(node: ast.expr) -> float | None:
     if not isinstance(node.value, (int, float)):
         return None
     return sign * float(node.value)
-
-
-# ---------------------------------------------------------------------------
-# The command
-
-
-def configure(parser: argparse.ArgumentParser) -> None:
-    """Add the ``graph`` command's arguments to ``parser``."""
-    parser.formatter_class = argparse.RawDescriptionHelpFormatter
-    parser.epilog = (
-        "example:\n"
-        '  autograd-scalar graph "tanh(x*w + b)" x=0.5 w=-1.2 b=0.3 -o neuron.svg\n\n'
-        f"An expression may use {_ALLOWED}.\n"
-        "Parameters follow the operands, as numbers: leaky_relu(x, 0.1), clamp(x, 0, 1).\n"
-        'Put -- before an expression that starts with a minus: graph -- "-x*y" x=1 y=2'
-    )
-    parser.add_argument("expression", help="the expression, in quotes")
-    parser.add_argument(
-        "variables", nargs="*", metavar="NAME=VALUE", help="a value for each variable"
-    )
-    parser.add_argument(
-        "-o", "--output", metavar="FILE",
-        help=f"draw the computation graph into FILE ({', '.join(FORMATS)})",
-    )
-    parser.add_argument("--rankdir", choices=("LR", "TB"), default="LR",
-                        help="draw left to right (LR, the default) or top to bottom (TB)")
-    parser.add_argument("--max-nodes", type=int, default=500, metavar="N",
-                        help="refuse to draw graphs of more than N Values (default: 500)")
-    parser.add_argument("--show-order", action="store_true",
-                        help="number each Value by the step at which backward reaches it")
-
-
-def run(args: argparse.Namespace) -> int:
-    """Evaluate, differentiate, draw and print; 0 on success, 2 (with one line on stderr) if not."""
-    try:
-        root, leaves = evaluate(args.expression, _parse_variables(args.variables))
-        root.backward()
-        if args.output:
-            written = render(root, args.output, rankdir=args.rankdir,
-                             max_nodes=args.max_nodes, show_order=args.show_order)
-    except OSError as error:  # writing the picture failed
-        return _fail(f"cannot write {args.output}: {error.strerror or error}")
-    except (ValueError, RuntimeError) as error:
-        return _fail(str(error))
-    print(_table(args.expression, root, leaves))
-    if args.output:
-        print(f"\ngraph written to {written}")
-    return 0
-
-
-def _fail(message: str) -> int:
-    """Report ``message`` as one line on stderr; returns 2, the status of a refused command."""
-    print(f"autograd-scalar graph: error: {' '.join(message.split())}", file=sys.stderr)
-    return 2
-
-
-def _parse_variables(pairs: Sequence[str]) -> dict[str, float]:
-    """``["x=0.5", "w=-1.2"]`` as ``{"x": 0.5, "w": -1.2}``, or a ValueError naming the bad pair."""
-    variables: dict[str, float] = {}
-    for pair in pairs:
-        name, equals, text = pair.partition("=")
-        name = name.strip()
-        if not equals or not name:
-            raise ValueError(f"expected NAME=VALUE, as in x=0.5, not {pair!r}")
-        if not name.isidentifier() or keyword.iskeyword(name):
-            raise ValueError(f"{name!r} is not a variable name (in {pair!r})")
-        if name in variables:
-            raise ValueError(f"variable {name!r} is given twice")
-        try:
-            number = float(text)
-        except ValueError:
-            raise ValueError(f"{text!r} is not a number (in {pair!r})") from None
-        if not math.isfinite(number):
-            raise ValueError(f"{name} must be a finite number, not {text!r}")
-        variables[name] = number
-    return variables
-
-
-def _table(expression: str, root: Value, leaves: dict[str, Value]) -> str:
-    """The value, then a table of each variable's value and gradient."""
-    lines = [f"{' '.join(expression.split())} = {root.data:.6g}"]
-    if leaves:
-        rows = [("variable", "value", "gradient")]
-        rows += [(name, f"{v.data:.6g}", f"{v.grad:.6g}") for name, v in leaves.items()]
-        widths = [max(len(row[column]) for row in rows) for column in range(3)]
-        lines.append("")
-        lines += [
-            f"{name:<{widths[0]}}  {value:>{widths[1]}}  {grad:>{widths[2]}}"
-            for name, value, grad in rows
-        ]
-    return "\n".join(lines)

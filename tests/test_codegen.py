@@ -46,7 +46,7 @@ def test_one_table_entry_gives_a_method_a_function_rules_and_a_readme_row(
     assert '    "cube",' in files["__init__.py"]
     assert "def cube_unary(node: Value, ready: Ready) -> None:" in files["_rules.py"]
     assert "def cube_unary_graph(node: Value, ready: Ready) -> None:" in files["_rules.py"]
-    assert "| `cube(x)` | a ** 3 |" in files["README.md"]
+    assert "| `cube(a)` | a ** 3 |" in files["README.md"]
 
 
 def test_an_unknown_template_name_is_rejected_naming_the_op() -> None:

@@ -1,7 +1,10 @@
 """The ``autograd-scalar`` command: ``demo`` trains an MLP, ``graph`` differentiates an expression.
 
-Each subcommand lives in its own module, which provides ``configure(parser)``
-and ``run(args) -> int``; this module only dispatches.
+Each subcommand lives in its own module of this package (:mod:`.demo`,
+:mod:`.graph`), which provides ``configure(parser)`` and ``run(args) -> int``;
+this module only dispatches, importing nothing but the module of the command
+being run. The commands are built on the library; the library never imports
+this package.
 """
 
 from __future__ import annotations
@@ -14,9 +17,12 @@ from collections.abc import Sequence
 __all__ = ["main"]
 
 COMMANDS = {
-    "demo": ("autograd_scalar.demo", "train an MLP on the two-moons data and save the results"),
+    "demo": (
+        "autograd_scalar.cli.demo",
+        "train an MLP on the two-moons data and save the results",
+    ),
     "graph": (
-        "autograd_scalar.expression",
+        "autograd_scalar.cli.graph",
         "evaluate an expression, print its gradients and draw its computation graph",
     ),
 }
@@ -46,6 +52,3 @@ def main(argv: Sequence[str] | None = None) -> int:
     status: int = args.run(args)
     return status
 
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -13,7 +13,8 @@ the training set.)
 Into ``--out`` (default ``./demo-output``) it writes ``model.json``
 (:meth:`~autograd_scalar.nn.Module.save`), ``history.json`` (loss and accuracy
 per epoch, final training and held-out accuracy), ``decision_boundary.png``,
-``loss_curve.png`` (both need matplotlib: ``pip install -e ".[plot]"``) and
+``loss_curve.png`` (both drawn by :mod:`autograd_scalar.plot`, which needs
+matplotlib: ``pip install -e ".[plot]"``) and
 ``neuron_graph.svg``, the computation graph of one neuron with its gradients.
 """
 
@@ -27,14 +28,14 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from .data import Dataset, make_moons
-from .engine import no_grad
-from .losses import binary_cross_entropy_with_logits
-from .nn import MLP
-from .optim import Adam
-from .train import History, accuracy, fit
+from ..data import Dataset, make_moons
+from ..losses import binary_cross_entropy_with_logits
+from ..nn import MLP
+from ..optim import Adam
+from ..plot import plot_decision_boundary, plot_loss_curve
+from ..train import History, accuracy, fit
 
-__all__ = ["configure", "plot_decision_boundary", "plot_loss_curve", "run"]
+__all__ = ["configure", "run"]
 
 TRAINING_POINTS = 100
 HELD_OUT_POINTS = 1000
@@ -163,65 +164,9 @@ def _summary(results: dict[str, object]) -> str:
     )
 
 
-def plot_decision_boundary(
-    model: MLP, X: Sequence[Sequence[float]], y: Sequence[int], path: Path, resolution: int = 60
-) -> None:
-    """Save a picture of the training points over the model's decision regions.
-
-    The shading is the predicted probability of class 1, sigmoid(output), on a
-    ``resolution`` by ``resolution`` grid; the black line is the boundary
-    (output = 0).
-    """
-    from matplotlib.figure import Figure  # imported here: matplotlib is optional
-
-    xs = _grid_axis([p[0] for p in X], resolution)
-    ys = _grid_axis([p[1] for p in X], resolution)
-    with no_grad():
-        outputs = [[model([a, b]) for a in xs] for b in ys]
-        probabilities = [[output.sigmoid().data for output in row] for row in outputs]
-    scores = [[output.data for output in row] for row in outputs]
-    figure = Figure(figsize=(6, 5), layout="constrained")
-    axes = figure.subplots()
-    shading = axes.contourf(xs, ys, probabilities, levels=[i / 10 for i in range(11)],
-                            cmap="coolwarm", alpha=0.45)
-    axes.contour(xs, ys, scores, levels=[0.0], colors="black", linewidths=1.2)
-    for label, colour in ((0, "#3b4cc0"), (1, "#b40426")):
-        points = [p for p, t in zip(X, y) if t == label]
-        axes.scatter([p[0] for p in points], [p[1] for p in points], c=colour, s=22,
-                     edgecolors="white", linewidths=0.6, label=f"class {label}")
-    figure.colorbar(shading, ax=axes, label="P(class 1)")
-    axes.set(title=f"Decision boundary of {type(model).__name__}", xlabel="x1", ylabel="x2")
-    axes.legend(loc="upper right")
-    figure.savefig(path, dpi=120)
-
-
-def _grid_axis(coordinates: list[float], resolution: int) -> list[float]:
-    low, high = min(coordinates) - 0.5, max(coordinates) + 0.5
-    return [low + (high - low) * i / (resolution - 1) for i in range(resolution)]
-
-
-def plot_loss_curve(history: History, path: Path) -> None:
-    """Save a picture of the loss (log scale) and the training accuracy per epoch."""
-    from matplotlib.figure import Figure  # imported here: matplotlib is optional
-
-    epochs = range(1, history.epochs + 1)
-    figure = Figure(figsize=(6, 4), layout="constrained")
-    loss_axes = figure.subplots()
-    loss_axes.plot(epochs, history.loss, color="#c0392b")
-    loss_axes.set(xlabel="epoch", ylabel="loss", title="Training")
-    if history.loss and min(history.loss) > 0:
-        loss_axes.set_yscale("log")
-    accuracy_axes = loss_axes.twinx()
-    accuracy_axes.plot(epochs, history.accuracy, color="#1f5fbf")
-    accuracy_axes.set(ylabel="training accuracy", ylim=(0.0, 1.05))
-    loss_axes.yaxis.label.set_color("#c0392b")
-    accuracy_axes.yaxis.label.set_color("#1f5fbf")
-    figure.savefig(path, dpi=120)
-
-
 def _draw_neuron(model: MLP, x: Sequence[float], path: Path) -> bool:
     """Render the graph of the first neuron on input ``x``, with gradients; False if skipped."""
-    from . import viz
+    from .. import viz
 
     neuron = model.layers[0].neurons[0]
     model.zero_grad()  # so the picture shows d(output)/d(parameter) of this neuron alone

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from autograd_scalar import MLP, accuracy, demo, make_moons
+from autograd_scalar import MLP, accuracy, make_moons
+from autograd_scalar.cli import demo
 
 
 def run_demo(*argv: str) -> int:
