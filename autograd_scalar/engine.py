@@ -916,7 +916,8 @@ class Value:
     def elu(self, alpha: float = 1.0) -> Value:
         """a.elu(alpha).
 
-        a for a > 0, else alpha * (e ** a - 1); the derivative at 0 is alpha, as in PyTorch.
+        a for a > 0, else alpha * (e ** a - 1); the derivative at 0 is alpha, as in PyTorch (and
+        so is the second, where PyTorch's is 0).
 
         out = (a if a > 0.0 else alpha * (exp(a) - 1.0)); with g the gradient arriving at out,
         d/da = (g if a > 0.0 else g * (out + alpha)).
@@ -1590,7 +1591,8 @@ def sigmoid(a: Operand) -> Value:
 def elu(a: Operand, alpha: float = 1.0) -> Value:
     """elu(a, alpha).
 
-    a for a > 0, else alpha * (e ** a - 1); the derivative at 0 is alpha, as in PyTorch.
+    a for a > 0, else alpha * (e ** a - 1); the derivative at 0 is alpha, as in PyTorch (and so
+    is the second, where PyTorch's is 0).
 
     out = (a if a > 0.0 else alpha * (exp(a) - 1.0)); with g the gradient arriving at out, d/da
     = (g if a > 0.0 else g * (out + alpha)).

@@ -352,7 +352,8 @@ OPS: dict[str, Op] = _entries(
     Op("elu", "elu", 1,
        "({a} if {a} > 0.0 else {alpha} * (exp({a}) - 1.0))",
        ("({g} if {a} > 0.0 else {g} * ({out} + {alpha}))",),
-       "a for a > 0, else alpha * (e ** a - 1); the derivative at 0 is alpha, as in PyTorch",
+       "a for a > 0, else alpha * (e ** a - 1); the derivative at 0 is alpha, as in PyTorch "
+       "(and so is the second, where PyTorch's is 0)",
        parameters=(("alpha", 1.0),), activation=True, kinks=(0.0,)),
     Op("softplus", "softplus", 1, "softplus({a})", ("{g} * sigmoid({a})",),
        "log(1 + e ** a), stable for large |a|", activation=True),
