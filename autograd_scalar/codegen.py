@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from .compile import literal
-from .ops import FLOAT_FUNCTIONS, HELPERS, OPS, Op, called_functions
+from .ops import FLOAT_FUNCTIONS, HELPERS, OPS, Op, called_functions, template_names
 
 __all__ = ["generate", "main", "stale_files"]
 
@@ -69,7 +69,9 @@ def layouts(op: Op) -> tuple[str, ...]:
         return ("values", "left", "right")
     if op.arity == 1:
         return ("unary",)
-    return ("nary",) if op.name == "sum" else ("nary", "mixed")
+    # A one-role op (sum) folds its constant terms into the bias, so its operands are
+    # always Values; a dot may mix Values and constants anywhere.
+    return ("nary",) if len(op.roles) == 1 else ("nary", "mixed")
 
 
 def rule_name(op: Op, layout: str) -> str:
@@ -118,7 +120,7 @@ def _elementwise_rule(op: Op, layout: str, graph: bool) -> list[str]:
     if layout == "values":
         lines.append("    pb = node._second")
     used_grads = [t for n, t in zip(op.operands, op.grads) if n in from_parents]
-    used = set().union(*(_template_names(t) for t in used_grads))
+    used = set().union(*(template_names(t) for t in used_grads))
     for name in from_parents:
         if name in used:
             lines.append(f"    {name} = p{name}" + ("" if graph else ".data"))
@@ -189,10 +191,6 @@ def _nary_rule(op: Op, layout: str, graph: bool) -> list[str]:
     return lines
 
 
-def _template_names(template: str) -> set[str]:
-    return {m for m in re.findall(r"\{(\w+)\}", template)}
-
-
 def _rule_docstring(op: Op, layout: str, graph: bool) -> str:
     shown = {
         "values": "every operand a Value", "left": "the second operand a constant",
@@ -259,8 +257,8 @@ def _docstring(op: Op, call: str, indent: str, example: list[str]) -> list[str]:
     if op.domain:
         rule += f" It raises a clear error outside its domain: {op.domain}."
     width = 96 - len(indent)
-    lines = [f'{indent}"""{call}: {op.doc}.' if len(call) + len(op.doc) < width - 8
-             else f'{indent}"""{call}.']
+    summary = op.doc if op.doc == call else f"{call}: {op.doc}"
+    lines = [f'{indent}"""{summary}.' if len(summary) < width - 6 else f'{indent}"""{call}.']
     if not lines[0].endswith(f"{op.doc}."):
         lines += ["", *_wrap(op.doc + ".", indent, width)]
     lines += ["", *_wrap(rule, indent, width)]
@@ -344,7 +342,12 @@ def _node_lines(rule: str, first: str, second: str, indent: str) -> list[str]:
 
 def _read_constant(target: str, source: str, failure: str, indent: str) -> list[str]:
     return [
-        f"{indent}{target} = {source} if type({source}) is float else _constant({source})",
+        f"{indent}if type({source}) is float:",
+        f"{indent}    {target} = {source}",
+        f"{indent}elif type({source}) is int:",
+        f"{indent}    {target} = float({source})",
+        f"{indent}else:",
+        f"{indent}    {target} = _constant({source})",
         f"{indent}if {target} is None:",
         f"{indent}    {failure}",
     ]

@@ -130,6 +130,7 @@ class CompiledGraph:
             label = holder.label if isinstance(holder, Value) else ""
             shown.append(Value(value, label=label) if label else value)
         return math_error(error, op, shown)
+
     def sync(self) -> None:
         """Write every intermediate node's current value and gradient back into its Value.
 

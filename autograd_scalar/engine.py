@@ -244,7 +244,7 @@ class Value:
     # <generated: methods>
     # written by `python -m autograd_scalar.codegen` from the op table; do not edit
     def __add__(self, other: Operand) -> Value:
-        """a + b: a + b.
+        """a + b.
 
         out = a + b; with g the gradient arriving at out, d/da = g; d/db = g.
         """
@@ -255,7 +255,12 @@ class Value:
             rule = _ADD_VALUES
             second: Any = other
         else:
-            b = other if type(other) is float else _constant(other)
+            if type(other) is float:
+                b = other
+            elif type(other) is int:
+                b = float(other)
+            else:
+                b = _constant(other)
             if b is None:
                 return NotImplemented
             rule = _ADD_LEFT
@@ -277,7 +282,12 @@ class Value:
     def __radd__(self, other: Operand) -> Value:
         """add with this Value as the second operand: other + self."""
         a: float | None
-        a = other if type(other) is float else _constant(other)
+        if type(other) is float:
+            a = other
+        elif type(other) is int:
+            a = float(other)
+        else:
+            a = _constant(other)
         if a is None:
             return NotImplemented
         b = self.data
@@ -296,7 +306,7 @@ class Value:
         return out
 
     def __sub__(self, other: Operand) -> Value:
-        """a - b: a - b.
+        """a - b.
 
         out = a - b; with g the gradient arriving at out, d/da = g; d/db = -g.
         """
@@ -307,7 +317,12 @@ class Value:
             rule = _SUB_VALUES
             second: Any = other
         else:
-            b = other if type(other) is float else _constant(other)
+            if type(other) is float:
+                b = other
+            elif type(other) is int:
+                b = float(other)
+            else:
+                b = _constant(other)
             if b is None:
                 return NotImplemented
             rule = _SUB_LEFT
@@ -329,7 +344,12 @@ class Value:
     def __rsub__(self, other: Operand) -> Value:
         """sub with this Value as the second operand: other - self."""
         a: float | None
-        a = other if type(other) is float else _constant(other)
+        if type(other) is float:
+            a = other
+        elif type(other) is int:
+            a = float(other)
+        else:
+            a = _constant(other)
         if a is None:
             return NotImplemented
         b = self.data
@@ -348,7 +368,7 @@ class Value:
         return out
 
     def __mul__(self, other: Operand) -> Value:
-        """a * b: a * b.
+        """a * b.
 
         out = a * b; with g the gradient arriving at out, d/da = g * b; d/db = g * a.
         """
@@ -359,7 +379,12 @@ class Value:
             rule = _MUL_VALUES
             second: Any = other
         else:
-            b = other if type(other) is float else _constant(other)
+            if type(other) is float:
+                b = other
+            elif type(other) is int:
+                b = float(other)
+            else:
+                b = _constant(other)
             if b is None:
                 return NotImplemented
             rule = _MUL_LEFT
@@ -381,7 +406,12 @@ class Value:
     def __rmul__(self, other: Operand) -> Value:
         """mul with this Value as the second operand: other * self."""
         a: float | None
-        a = other if type(other) is float else _constant(other)
+        if type(other) is float:
+            a = other
+        elif type(other) is int:
+            a = float(other)
+        else:
+            a = _constant(other)
         if a is None:
             return NotImplemented
         b = self.data
@@ -400,7 +430,7 @@ class Value:
         return out
 
     def __truediv__(self, other: Operand) -> Value:
-        """a / b: a / b.
+        """a / b.
 
         out = a / b; with g the gradient arriving at out, d/da = g / b; d/db = -g * out / b. It
         raises a clear error outside its domain: the divisor must not be zero.
@@ -412,7 +442,12 @@ class Value:
             rule = _DIV_VALUES
             second: Any = other
         else:
-            b = other if type(other) is float else _constant(other)
+            if type(other) is float:
+                b = other
+            elif type(other) is int:
+                b = float(other)
+            else:
+                b = _constant(other)
             if b is None:
                 return NotImplemented
             rule = _DIV_LEFT
@@ -437,7 +472,12 @@ class Value:
     def __rtruediv__(self, other: Operand) -> Value:
         """div with this Value as the second operand: other / self."""
         a: float | None
-        a = other if type(other) is float else _constant(other)
+        if type(other) is float:
+            a = other
+        elif type(other) is int:
+            a = float(other)
+        else:
+            a = _constant(other)
         if a is None:
             return NotImplemented
         b = self.data
@@ -474,7 +514,12 @@ class Value:
             rule = _POW_VALUES
             second: Any = other
         else:
-            b = other if type(other) is float else _constant(other)
+            if type(other) is float:
+                b = other
+            elif type(other) is int:
+                b = float(other)
+            else:
+                b = _constant(other)
             if b is None:
                 return NotImplemented
             rule = _POW_LEFT
@@ -499,7 +544,12 @@ class Value:
     def __rpow__(self, other: Operand) -> Value:
         """pow with this Value as the second operand: other ** self."""
         a: float | None
-        a = other if type(other) is float else _constant(other)
+        if type(other) is float:
+            a = other
+        elif type(other) is int:
+            a = float(other)
+        else:
+            a = _constant(other)
         if a is None:
             return NotImplemented
         b = self.data
@@ -521,7 +571,7 @@ class Value:
         return out
 
     def __neg__(self) -> Value:
-        """-a: -a.
+        """-a.
 
         out = -a; with g the gradient arriving at out, d/da = -g.
         """
@@ -1021,7 +1071,12 @@ class Value:
             rule = _MAXIMUM_VALUES
             second: Any = other
         else:
-            b = other if type(other) is float else _constant(other)
+            if type(other) is float:
+                b = other
+            elif type(other) is int:
+                b = float(other)
+            else:
+                b = _constant(other)
             if b is None:
                 raise TypeError(f"maximum: the other operand must be a Value or a number, "
                                 f"not {type(other).__name__}")
@@ -1044,7 +1099,12 @@ class Value:
     def _rmaximum(self, other: Operand) -> Value:
         """maximum(other, self): this Value as the second operand."""
         a: float | None
-        a = other if type(other) is float else _constant(other)
+        if type(other) is float:
+            a = other
+        elif type(other) is int:
+            a = float(other)
+        else:
+            a = _constant(other)
         if a is None:
             raise TypeError(f"maximum: the other operand must be a Value or a number, "
                                 f"not {type(other).__name__}")
@@ -1084,7 +1144,12 @@ class Value:
             rule = _MINIMUM_VALUES
             second: Any = other
         else:
-            b = other if type(other) is float else _constant(other)
+            if type(other) is float:
+                b = other
+            elif type(other) is int:
+                b = float(other)
+            else:
+                b = _constant(other)
             if b is None:
                 raise TypeError(f"minimum: the other operand must be a Value or a number, "
                                 f"not {type(other).__name__}")
@@ -1107,7 +1172,12 @@ class Value:
     def _rminimum(self, other: Operand) -> Value:
         """minimum(other, self): this Value as the second operand."""
         a: float | None
-        a = other if type(other) is float else _constant(other)
+        if type(other) is float:
+            a = other
+        elif type(other) is int:
+            a = float(other)
+        else:
+            a = _constant(other)
         if a is None:
             raise TypeError(f"minimum: the other operand must be a Value or a number, "
                                 f"not {type(other).__name__}")
