@@ -188,8 +188,44 @@ class Value:
         label = f", label={self.label!r}" if self.label else ""
         return f"Value(data={self.data!r}, grad={shown}{label})"
 
-    def __float__(self) -> float:
+    def item(self) -> float:
+        """The number this Value holds, as a plain float (the same as ``.data``).
+
+        >>> Value(2.5).item()
+        2.5
+        """
         return self.data
+
+    # Converting a Value to a number without saying so would drop it from the graph,
+    # and every derivative through it would silently be 0: math.cos(x), float(x),
+    # int(x) ... refuse, and say what to write instead.
+    def __float__(self) -> float:
+        raise TypeError(_conversion_message(self, "float"))
+
+    def __int__(self) -> int:
+        raise TypeError(_conversion_message(self, "int"))
+
+    def __index__(self) -> int:
+        raise TypeError(_conversion_message(self, "an index"))
+
+    def __complex__(self) -> complex:
+        raise TypeError(_conversion_message(self, "complex"))
+
+    def __bool__(self) -> bool:
+        """``bool(v)`` is ``bool(v.data)``, as for a PyTorch scalar tensor."""
+        return bool(self.data)
+
+    def __format__(self, spec: str) -> str:
+        """``f"{loss:.4f}"`` formats ``data``; an empty spec gives the repr.
+
+        >>> f"{Value(0.12345):.3f}"
+        '0.123'
+        """
+        return format(self.data, spec) if spec else repr(self)
+
+    def __round__(self, ndigits: int | None = None) -> float:
+        """``round(v, n)`` rounds ``data``: a plain number, as for a float."""
+        return round(self.data, ndigits)
 
     def __lt__(self, other: Operand) -> bool:
         return self.data < _number(other)
@@ -1237,6 +1273,16 @@ class Value:
 _new = object.__new__
 
 
+def _conversion_message(value: Value, target: str) -> str:
+    shown = f"Value {value.label!r}" if value.label else f"a Value ({value.data!r})"
+    return (
+        f"cannot convert {shown} to {target} implicitly: the number would leave the graph "
+        "and its gradient would be lost. For a differentiable function use the Value's own "
+        "(x.cos(), autograd_scalar.cos(x), not math.cos(x)); for the plain number use "
+        "x.data or x.item()"
+    )
+
+
 def _number(x: object) -> float:
     """The float behind a Value or a plain number, for comparisons."""
     if type(x) is Value:
@@ -1902,7 +1948,7 @@ def _backward(root: Value, gradient: float | Value, create_graph: bool) -> None:
             root.grad = root.grad + gradient
         return
     _count_consumers(root)
-    root.grad = gradient if create_graph else float(gradient)
+    root.grad = gradient if create_graph else _number(gradient)
     try:
         _propagate(root, create_graph)
     except BaseException:

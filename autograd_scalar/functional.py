@@ -70,11 +70,11 @@ def value_and_grad(
         grads = _gradients(out, inputs, create_graph=nested)
         value: Any
         if nested:
-            value = out if isinstance(out, Value) else Value(float(out))
+            value = out if isinstance(out, Value) else Value(_plain(out))
             grads = [g if isinstance(g, Value) else Value(g) for g in grads]
         else:
-            value = float(out)
-            grads = [float(g) for g in grads]
+            value = _plain(out)
+            grads = [_plain(g) for g in grads]
         return value, grads[0] if isinstance(argnums, int) else tuple(grads)
 
     return evaluate
@@ -99,9 +99,23 @@ def grad(f: Callable[..., Value | float], argnums: int | Sequence[int] = 0) -> C
     return gradient
 
 
+def _plain(x: Any) -> float:
+    """The number behind a Value or a plain number."""
+    return x.data if isinstance(x, Value) else float(x)
+
+
 def _as_input(arg: Any, position: int) -> Value:
+    """A fresh variable for a differentiated argument.
+
+    A Value argument becomes a new node computed from it (``arg * 1.0``), never the
+    Value itself: ``f`` may also reach that Value another way (a closure, or the same
+    Value passed twice), and differentiating with respect to the object itself would
+    then give a total derivative where the partial one is asked for ("perturbation
+    confusion"). The new node passes gradients on to ``arg``, so an outer ``grad``
+    still differentiates through it.
+    """
     if isinstance(arg, Value):
-        return arg
+        return arg * 1.0
     if isinstance(arg, bool) or not isinstance(arg, (int, float)):
         raise TypeError(
             f"argument {position} is differentiated, so it must be a number or a Value, "
@@ -163,7 +177,7 @@ def gradcheck(
     failures = []
     for i, leaf in enumerate(leaves):
         numeric = (_evaluate(f, points, i, eps) - _evaluate(f, points, i, -eps)) / (2.0 * eps)
-        analytic = float(leaf.grad)
+        analytic = _plain(leaf.grad)
         if not abs(analytic - numeric) <= atol + rtol * abs(numeric):
             failures.append(
                 f"  input {i} (x{i} = {points[i]!r}): analytic {analytic!r}, numeric {numeric!r}, "
@@ -181,4 +195,4 @@ def _evaluate(f: Callable[..., Value], points: list[float], i: int, step: float)
     shifted = list(points)
     shifted[i] += step
     with no_grad():
-        return float(f(*(Value(x) for x in shifted)))
+        return _plain(f(*(Value(x) for x in shifted)))

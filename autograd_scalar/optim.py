@@ -76,7 +76,7 @@ class Optimizer:
         """Update every parameter from its gradient."""
         lr = self.current_lr()
         decay = self.weight_decay
-        gradients = [float(p.grad) + decay * p.data for p in self.params]
+        gradients = [_data(p.grad) + decay * p.data for p in self.params]
         self.steps += 1  # _deltas sees this step's number t, counted from 1
         for parameter, delta in zip(self.params, self._deltas(gradients, lr)):
             parameter.data -= delta
@@ -201,3 +201,8 @@ def _check_range(name: str, value: float, low: float, high: float) -> None:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value < high:
         limit = "" if high == math.inf else f" and below {high}"
         raise ValueError(f"invalid {name}: {value!r}; it must be a number >= {low}{limit}")
+
+
+def _data(grad: float | Value) -> float:
+    """A gradient as a number: after ``backward(create_graph=True)`` it is a Value."""
+    return grad.data if isinstance(grad, Value) else grad

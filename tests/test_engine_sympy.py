@@ -12,7 +12,7 @@ import math
 from typing import Any
 
 import sympy  # type: ignore[import-untyped]
-from conftest import FLOAT, numeric_grad
+from conftest import FLOAT, numeric_grad, plain
 from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
 
@@ -81,7 +81,7 @@ def build(tree: Tree, m: Any, x: Number, y: Number) -> Any:
         result = a ** tree[2]
     elif kind in BINARY:
         b = build(tree[2], m, x, y)
-        if kind == "div" and abs(float(b)) < MIN_DENOMINATOR:
+        if kind == "div" and abs(plain(b)) < MIN_DENOMINATOR:
             raise Unsafe
         result = {"add": a + b, "sub": a - b, "mul": a * b}[kind] if kind != "div" else a / b
     elif kind == "log_of_square_plus_one":
@@ -90,7 +90,7 @@ def build(tree: Tree, m: Any, x: Number, y: Number) -> Any:
         result = m.sqrt(a * a + 1.0)
     else:
         result = getattr(m, kind)(a)
-    if not abs(float(result)) <= MAX_MAGNITUDE:
+    if not abs(plain(result)) <= MAX_MAGNITUDE:
         raise Unsafe
     return result
 

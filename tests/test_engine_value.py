@@ -1,4 +1,4 @@
-"""Value: construction, attributes, repr, comparisons, identity, float()."""
+"""Value: construction, attributes, repr, comparisons, identity, and conversion to numbers."""
 
 from __future__ import annotations
 
@@ -142,7 +142,7 @@ def test_hash_survives_data_change() -> None:
     assert a in members
 
 
-def test_float_returns_data() -> None:
+def test_item_returns_data_as_a_float() -> None:
     v = Value(-2.25)
-    assert float(v) == -2.25
-    assert type(float(v)) is float
+    assert v.item() == -2.25
+    assert type(v.item()) is float
