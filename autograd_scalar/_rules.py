@@ -753,6 +753,32 @@ def erf_unary_graph(node: Value, ready: Ready) -> None:
             ready(pa)
 
 
+def reciprocal_unary(node: Value, ready: Ready) -> None:
+    """Backward of reciprocal, on floats."""
+    g = node.grad
+    pa = node._first
+    out = node.data
+    pa.grad += -g * out * out
+    if pa._op is not None:
+        count = pa._consumers - 1
+        pa._consumers = count
+        if not count:
+            ready(pa)
+
+
+def reciprocal_unary_graph(node: Value, ready: Ready) -> None:
+    """Backward of reciprocal, on Values, for create_graph=True."""
+    g = node.grad
+    pa = node._first
+    out = node
+    pa.grad = accumulate(pa.grad, -g * out * out)
+    if pa._op is not None:
+        count = pa._consumers - 1
+        pa._consumers = count
+        if not count:
+            ready(pa)
+
+
 def relu_unary(node: Value, ready: Ready) -> None:
     """Backward of relu, on floats."""
     g = node.grad

@@ -889,6 +889,35 @@ class Value:
             out._second = None
         return out
 
+    def _reciprocal(self) -> Value:
+        """a._reciprocal().
+
+        1 / a in IEEE arithmetic (+-inf at +-0), for derivative formulas that reach a pole; user
+        code writes 1 / a, which refuses a = 0.
+
+        out = reciprocal(a); with g the gradient arriving at out, d/da = -g * out * out.
+
+        >>> a = Value(0.5)
+        >>> out = a._reciprocal()
+        >>> out.backward()
+        >>> out.data, a.grad
+        (2.0, -4.0)
+        """
+        a = self.data
+        data = ops.reciprocal(a)
+        out = _new(Value)
+        out.data = data
+        out.grad = 0.0
+        out.label = ""
+        out._consumers = 0
+        if _no_grad_count and _grad_disabled():
+            out._op = out._first = out._second = None
+        else:
+            out._op = _RECIPROCAL_UNARY
+            out._first = self
+            out._second = None
+        return out
+
     def relu(self) -> Value:
         """a.relu(): max(a, 0); the derivative at 0 is 0, as in PyTorch.
 
@@ -1498,6 +1527,9 @@ _COS_UNARY = Rule(OPS["cos"], "unary", _rules.cos_unary, _rules.cos_unary_graph)
 _TAN_UNARY = Rule(OPS["tan"], "unary", _rules.tan_unary, _rules.tan_unary_graph)
 _ATAN_UNARY = Rule(OPS["atan"], "unary", _rules.atan_unary, _rules.atan_unary_graph)
 _ERF_UNARY = Rule(OPS["erf"], "unary", _rules.erf_unary, _rules.erf_unary_graph)
+_RECIPROCAL_UNARY = Rule(
+    OPS["reciprocal"], "unary", _rules.reciprocal_unary, _rules.reciprocal_unary_graph
+)
 _RELU_UNARY = Rule(OPS["relu"], "unary", _rules.relu_unary, _rules.relu_unary_graph)
 _LEAKY_RELU_UNARY = Rule(
     OPS["leaky_relu"], "unary", _rules.leaky_relu_unary, _rules.leaky_relu_unary_graph

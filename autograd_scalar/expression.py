@@ -38,9 +38,11 @@ MAX_LENGTH = 10_000
 """The longest expression accepted, in characters."""
 
 CALLABLE_OPS: dict[str, Op] = {
-    op.name: op for op in OPS.values() if op.arity and not op.is_operator
+    op.name: op for op in OPS.values()
+    if op.arity and not op.is_operator and not op.method.startswith("_")
 }
-"""The ops an expression may call by name: every op of the table that is not an operator."""
+"""The ops an expression may call by name: every op of the table that is not an operator
+(nor an engine-internal op, whose method is private)."""
 
 FUNCTIONS: dict[str, Callable[..., Value]] = {
     name: getattr(engine, name) if op.function else getattr(Value, op.method)

@@ -180,8 +180,19 @@ def sign(x: Any) -> float:
 
 
 def sqrt_grad(root: Any) -> Any:
-    """d sqrt(x)/dx = 1 / (2 sqrt(x)), taken from the result; +inf at 0, as in PyTorch."""
-    return 0.5 / root if data(root) else math.inf
+    """d sqrt(x)/dx = 1 / (2 sqrt(x)), taken from the result; +inf at 0, as in PyTorch.
+
+    On a Value at 0 the +inf is a node too (``0.5 * reciprocal(root)``), so that it
+    stays infinite when differentiated again: d/dx of 1 / (2 sqrt x) is -inf at 0.
+    """
+    if data(root):
+        return 0.5 / root
+    return math.inf if type(root) is float else 0.5 * on_values.reciprocal(root)
+
+
+def reciprocal(x: float) -> float:
+    """1 / x in IEEE arithmetic: +-inf at +-0, for derivative formulas that reach a pole."""
+    return 1.0 / x if x else math.copysign(math.inf, x)
 
 
 def power(base: Any, exponent: Any) -> Any:
@@ -197,7 +208,11 @@ def pow_grad_base(base: Any, exponent: Any) -> Any:
     if e == 0.0 and (b == 0.0 or type(exponent) is float):
         return 0.0  # a Value exponent keeps its term elsewhere: its derivative is not 0
     if b == 0.0 and e < 1.0:
-        return math.copysign(math.inf, e)
+        if type(base) is float or e <= 0.0:
+            return math.copysign(math.inf, e)
+        # b * a**(b-1) = b / a**(1-b): a node that is +inf at 0 and stays infinite when
+        # differentiated again, as PyTorch's formula does in IEEE arithmetic.
+        return exponent * on_values.reciprocal(power(base, 1.0 - exponent))
     try:
         return exponent * power(base, exponent - 1.0)
     except OverflowError:  # IEEE gives +-inf here, as PyTorch does
@@ -210,7 +225,11 @@ def pow_grad_exponent(base: Any, result: Any) -> Any:
     b = data(base)
     if b > 0.0:
         return result * on_values.log(base)
-    return 0.0 if b == 0.0 else math.nan
+    if b == 0.0:
+        return 0.0
+    # log(a) is undefined for a < 0. On Values, nan times the result, so that every
+    # derivative taken through it is nan too, in whatever order.
+    return math.nan if type(result) is float else result * math.nan
 
 
 def sigmoid(x: float) -> float:
@@ -255,6 +274,7 @@ FLOAT_FUNCTIONS: dict[str, Callable[..., Any]] = {
     "erf": math.erf,
     "sigmoid": sigmoid,
     "softplus": softplus,
+    "reciprocal": reciprocal,
     **HELPERS,
 }
 """The functions op templates may call, on floats: forward, plain backward, compiled code."""
@@ -336,6 +356,10 @@ OPS: dict[str, Op] = _entries(
        "the arctangent of a, in (-pi/2, pi/2)"),
     Op("erf", "erf", 1, "erf({a})", ("{g} * 1.1283791670955126 * exp(-{a} * {a})",),
        "the error function, 2/sqrt(pi) times the integral of e**-t**2 from 0 to a"),
+    Op("reciprocal", "reciprocal", 1, "reciprocal({a})", ("-{g} * {out} * {out}",),
+       "1 / a in IEEE arithmetic (+-inf at +-0), for derivative formulas that reach a pole; "
+       "user code writes 1 / a, which refuses a = 0",
+       methods=("_reciprocal",), function=False),
     # --- activations ----------------------------------------------------------
     Op("relu", "relu", 1, "({a} if {a} > 0.0 else 0.0)", ("({g} if {a} > 0.0 else 0.0)",),
        f"max(a, 0); {_RELU_LIKE}", activation=True, kinks=(0.0,)),

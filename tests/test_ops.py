@@ -458,6 +458,11 @@ SAMPLES: dict[str, OpSamples] = {
     "tan": OpSamples(function("tan"), at(scalars(-1.2, -0.4, 0.6, 1.3))),
     "atan": OpSamples(function("atan"), at(scalars(-3.0, -0.4, 0.6, 2.5))),
     "erf": OpSamples(function("erf"), at(scalars(-2.1, -0.4, 0.6, 1.9))),
+    # engine-internal (derivative formulas): a method, and +-inf at the pole, as PyTorch's
+    "reciprocal": OpSamples(
+        lambda m, a: a._reciprocal() if m is ag else (1.0 / a if a else math.copysign(math.inf, a)),
+        at(scalars(-2.1, -0.4, 0.6, 1.9)), (kink((0.0,), (-math.inf,)),),
+    ),
     "relu": OpSamples(function("relu"), at(ANY_X), (kink((0.0,), (0.0,)),)),
     "leaky_relu": OpSamples(
         function("leaky_relu"),
@@ -922,23 +927,7 @@ def test_value_and_first_derivatives_at_kink_equal_torch(case: OpCase) -> None:
 # elu keeps the left branch (alpha e^x) at 0 in every order, as its first derivative
 # does; PyTorch's first derivative takes the left branch there and its second the right.
 ELU_SECOND_AT_ZERO = {"kink elu(x=0.0)": 1.0, "kink elu(x=0.0, alpha=0.5)": 0.5}
-# A known defect, not a convention: an infinite first derivative (sqrt at 0) becomes a
-# finite second one. Strict, so the test says so the day it is fixed.
-INFINITE_DERIVATIVE_LOST = {"kink sqrt(x=0.0)"}
-
-
-def kink_params() -> list[Any]:
-    found = []
-    for case in KINK_CASES:
-        marks = [pytest.mark.xfail(strict=True, reason="an infinite derivative must stay "
-                                   "infinite when differentiated again (PyTorch: -inf)")
-                 ] if case.id in INFINITE_DERIVATIVE_LOST else []
-        if case.id not in ELU_SECOND_AT_ZERO:
-            found.append(pytest.param(case, id=case.id, marks=marks))
-    return found
-
-
-@pytest.mark.parametrize("case", kink_params())
+@pytest.mark.parametrize("case", params(c for c in KINK_CASES if c.id not in ELU_SECOND_AT_ZERO))
 def test_second_derivatives_at_kink_equal_torch(case: OpCase) -> None:
     _, _, hessian = decoded(torch_case(case.id))
     assert [bits(row) for row in engine_hessian(case)] == [bits(row) for row in hessian]

@@ -78,6 +78,7 @@ def torch_calls(torch: Any) -> dict[str, Callable[..., Any]]:
         "tan": torch.tan,
         "atan": torch.atan,
         "erf": torch.erf,
+        "reciprocal": torch.reciprocal,
         "relu": torch.relu,
         "leaky_relu": lambda a, negative_slope=0.01: functional.leaky_relu(a, negative_slope),
         "tanh": torch.tanh,
