@@ -1477,6 +1477,10 @@ class Rule:
     def __repr__(self) -> str:
         return f"Rule({self.op.name}, {self.layout})"
 
+    def __reduce__(self) -> tuple[Callable[[str, str], Rule], tuple[str, str]]:
+        # Pickled and copied graphs share the engine's own rules (and so its op table).
+        return _rule, (self.op.name, self.layout)
+
     def arguments(self, node: Value) -> dict[str, Any]:
         """The node's operands and parameters by name (see :attr:`Value.arguments`)."""
         layout, first, second = self.layout, node._first, node._second
@@ -1554,6 +1558,15 @@ _DOT_MIXED = Rule(OPS["dot"], "mixed", _rules.dot_mixed, _rules.dot_mixed_graph)
 
 # ---------------------------------------------------------------------------
 # Module functions: tanh(x), maximum(a, b) ... for a Value or a plain number.
+
+def _rule(op_name: str, layout: str) -> Rule:
+    """The engine's Rule of an op in a layout, by name (for unpickling)."""
+    return _RULES[op_name, layout]
+
+
+_RULES = {(rule.op.name, rule.layout): rule for rule in list(globals().values())
+          if isinstance(rule, Rule)}
+
 
 # <generated: functions>
 # written by `python -m autograd_scalar.codegen` from the op table; do not edit

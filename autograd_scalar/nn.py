@@ -23,7 +23,7 @@ import math
 import operator
 import os
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
@@ -65,20 +65,30 @@ _RELU_FAMILY = ("relu", "leaky_relu", "elu", "gelu", "softplus")
 class Module:
     """The base of every model: parameters by name, gradients, state and files.
 
-    A subclass defines ``forward`` and either ``named_children`` (the modules it
-    is made of) or ``named_parameters`` (the Values it owns); to be saved and
-    loaded it also defines ``config``, its constructor's arguments.
+    A subclass defines ``forward``. As in ``torch.nn.Module``, its parameters and
+    the modules it is made of are found in its attributes, in the order they were
+    set: a Value is a parameter, a Module a child, and so is each Value or Module
+    in a list, tuple or dict attribute (named ``w.0`` or ``heads.left``).
+    Attributes whose names start with ``_`` are private and not searched. To be
+    saved and loaded, a subclass also defines ``config``, its constructor's
+    arguments.
 
     >>> class Line(Module):
     ...     def __init__(self) -> None:
     ...         self.slope, self.intercept = Value(2.0), Value(1.0)
     ...     def forward(self, x: float) -> Value:
     ...         return self.slope * x + self.intercept
-    ...     def named_parameters(self) -> list[tuple[str, Value]]:
-    ...         return [("slope", self.slope), ("intercept", self.intercept)]
     >>> line = Line()
     >>> line(3.0).data, line.state_dict()
     (7.0, {'slope': 2.0, 'intercept': 1.0})
+    >>> class Head(Module):
+    ...     def __init__(self) -> None:
+    ...         self.body = MLP(2, [3, 1], seed=0)
+    ...         self.scale = Value(1.0)
+    ...     def forward(self, x: list[float]) -> Value:
+    ...         return self.body(x) * self.scale
+    >>> Head().num_parameters(), Head().named_parameters()[-1][0]
+    (14, 'scale')
     """
 
     _classes: ClassVar[dict[str, type[Module]]] = {}
@@ -94,17 +104,43 @@ class Module:
         """The module's output for the given inputs."""
         raise NotImplementedError(f"{type(self).__name__} must define forward()")
 
+    def named_members(self) -> list[tuple[str, Value | Module]]:
+        """This module's own Values and child Modules, by attribute name, in attribute order."""
+        found: list[tuple[str, Value | Module]] = []
+        for name, attribute in vars(self).items():
+            if name.startswith("_"):
+                continue
+            if isinstance(attribute, dict):
+                items: Iterable[tuple[Any, Any]] = attribute.items()
+            elif isinstance(attribute, (list, tuple)):
+                items = enumerate(attribute)
+            else:
+                items = [(None, attribute)]
+            for key, item in items:
+                if isinstance(item, (Value, Module)):
+                    found.append((name if key is None else f"{name}.{key}", item))
+        return found
+
     def named_children(self) -> list[tuple[str, Module]]:
-        """The modules this one is made of, with their names (none by default)."""
-        return []
+        """The modules this one is made of, with their names (found in its attributes)."""
+        return [(name, m) for name, m in self.named_members() if isinstance(m, Module)]
 
     def named_parameters(self) -> list[tuple[str, Value]]:
-        """Every parameter with its dotted name (``layers.0.neurons.3.w.1``), in a stable order."""
-        return [
-            (f"{name}.{inner}", parameter)
-            for name, child in self.named_children()
-            for inner, parameter in child.named_parameters()
-        ]
+        """Every parameter with its dotted name (``layers.0.neurons.3.w.1``), in a stable order.
+
+        A Value reachable in two places (a shared weight) is listed once, under its
+        first name, as in PyTorch.
+        """
+        found: list[tuple[str, Value]] = []
+        seen: set[Value] = set()
+        for name, member in self.named_members():
+            inner = [(name, member)] if isinstance(member, Value) else [
+                (f"{name}.{key}", p) for key, p in member.named_parameters()]
+            for key, parameter in inner:
+                if parameter not in seen:
+                    seen.add(parameter)
+                    found.append((key, parameter))
+        return found
 
     def parameters(self) -> list[Value]:
         """Every parameter (weights and biases), in the order of :meth:`named_parameters`."""
@@ -231,7 +267,12 @@ def _read_model_file(path: Path) -> dict[str, Any]:
 
 
 def _random(seed: Seed) -> random.Random:
-    return seed if isinstance(seed, random.Random) else random.Random(seed)
+    """The generator for ``seed``: itself if a ``random.Random``, one seeded with it if a
+    number, and for None one seeded from Python's global ``random``, so that
+    ``random.seed(k)`` makes an unseeded model reproducible, as in micrograd and PyTorch."""
+    if isinstance(seed, random.Random):
+        return seed
+    return random.Random(random.getrandbits(64) if seed is None else seed)
 
 
 def _check_activation(activation: str) -> None:
@@ -302,9 +343,6 @@ class Neuron(Module):
         _check_size(self, self.nin, x)
         return self._activate(dot(self.w, x, self.b))
 
-    def named_parameters(self) -> list[tuple[str, Value]]:
-        return [*((f"w.{i}", w) for i, w in enumerate(self.w)), ("b", self.b)]
-
     def config(self) -> dict[str, Any]:
         return {"nin": self.nin, "activation": self.activation}
 
@@ -352,9 +390,6 @@ class Layer(Module):
         """The neurons' outputs: a Value for a layer of one neuron, else a list."""
         return _single_or_list(self.outputs(x))
 
-    def named_children(self) -> list[tuple[str, Module]]:
-        return [(f"neurons.{i}", neuron) for i, neuron in enumerate(self.neurons)]
-
     def config(self) -> dict[str, Any]:
         return {"nin": self.nin, "nout": len(self.neurons), "activation": self.activation}
 
@@ -372,7 +407,9 @@ class MLP(Module):
     (``linear`` by default: raw scores for a loss such as
     :func:`~autograd_scalar.losses.hinge_loss` or
     :func:`~autograd_scalar.losses.cross_entropy`). All weights come from one
-    ``random.Random(seed)``, so the same seed gives the same model everywhere.
+    ``random.Random(seed)``, so the same seed gives the same model everywhere;
+    with no seed they come from Python's global ``random`` (``random.seed(k)``
+    reproduces them).
 
     >>> model = MLP(3, [4, 4, 1], seed=0)
     >>> model
@@ -391,7 +428,7 @@ class MLP(Module):
         nouts: Sequence[int],
         activation: str = "relu",
         output_activation: str = "linear",
-        seed: Seed = 0,
+        seed: Seed = None,
         bias_init: float = 0.0,
     ) -> None:
         if not nouts:
@@ -415,9 +452,6 @@ class MLP(Module):
         for layer in self.layers[1:]:
             outputs = layer.outputs(outputs)
         return _single_or_list(outputs)
-
-    def named_children(self) -> list[tuple[str, Module]]:
-        return [(f"layers.{i}", layer) for i, layer in enumerate(self.layers)]
 
     def config(self) -> dict[str, Any]:
         return {
