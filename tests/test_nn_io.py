@@ -190,3 +190,13 @@ def test_saved_file_has_the_usual_permissions(tmp_path: Path) -> None:
     reference = tmp_path / "plain.txt"
     reference.write_text("x")
     assert path.stat().st_mode == reference.stat().st_mode
+
+
+def test_saving_into_a_missing_directory_names_the_target_not_the_temporary_file(
+    tmp_path: Path,
+) -> None:
+    target = tmp_path / "missing_dir" / "m.json"
+    with pytest.raises(FileNotFoundError) as caught:
+        MLP(2, [1], seed=0).save(target)
+    assert caught.value.filename == str(target)
+    assert ".tmp" not in str(caught.value) and str(target) in str(caught.value)
