@@ -6,12 +6,19 @@ a leaf ``Value`` labelled with its name, so ``backward()`` fills its ``grad``.
 The ``autograd-scalar graph`` command (:mod:`autograd_scalar.cli.graph`) is
 built on it.
 
-The expression language is a small, safe part of Python's: numbers,
-variables, ``+ - * / **``, unary ``-`` and ``+``, parentheses, and calls of
-the engine's functions (:data:`FUNCTIONS`). It is parsed with :mod:`ast` and
-every node is checked against an allow-list before anything is computed;
-nothing is ever passed to ``eval`` or ``exec``. Every number is a float, so
-``9**9**9**9`` overflows at once instead of computing a giant integer.
+The expression language is a small, safe part of Python's: numbers, the
+constants ``e`` and ``pi`` (:data:`CONSTANTS`, which is why no variable may be
+named ``e`` or ``pi``), variables, ``+ - * / **``, unary ``-`` and ``+``,
+parentheses, and calls of the engine's functions (:data:`FUNCTIONS`). It is
+parsed with :mod:`ast` and every node is checked against an allow-list before
+anything is computed; nothing is ever passed to ``eval`` or ``exec``. Every
+number is a float, so ``9**9**9**9`` overflows at once instead of computing a
+giant integer.
+
+The limits are the parser's own, the same on every Python version: at most
+:data:`MAX_LENGTH` characters and :data:`MAX_DEPTH` levels of nesting, checked
+on the text before Python's parser sees it (whose own limits differ from one
+CPython release to the next). Every error names a 1-based column.
 
 >>> y, variables = evaluate("x * exp(-x)", {"x": 1.0})
 >>> y.backward()
@@ -22,6 +29,7 @@ nothing is ever passed to ``eval`` or ``exec``. Every number is a float, so
 from __future__ import annotations
 
 import ast
+import keyword
 import math
 import operator
 import re
@@ -32,10 +40,32 @@ from . import engine
 from .engine import Value
 from .ops import OPS, Op
 
-__all__ = ["ALLOWED", "CALLABLE_OPS", "FUNCTIONS", "MAX_LENGTH", "ExpressionError", "evaluate"]
+__all__ = [
+    "ALLOWED",
+    "CALLABLE_OPS",
+    "CONSTANTS",
+    "FUNCTIONS",
+    "MAX_DEPTH",
+    "MAX_LENGTH",
+    "ExpressionError",
+    "evaluate",
+]
 
 MAX_LENGTH = 10_000
 """The longest expression accepted, in characters."""
+
+MAX_DEPTH = 200
+"""The deepest nesting accepted. Each open bracket (a parenthesis or a call's) is
+a level, and so is each operator, unary or binary, inside the same bracket up to
+the next comma: ``-(x + y*z)`` is 4 levels deep, and a sum of n terms is n - 1
+levels deep, as in the tree Python's parser builds. Every CPython from 3.10
+parses anything within this limit, so an expression is accepted or refused the
+same way on all of them."""
+
+CONSTANTS: dict[str, float] = {"e": math.e, "pi": math.pi}
+"""The named constants of the expression language. A variable may not have one of
+these names: ``evaluate`` refuses it rather than let it silently change what
+``e`` or ``pi`` means."""
 
 CALLABLE_OPS: dict[str, Op] = {
     op.name: op for op in OPS.values()
@@ -85,16 +115,18 @@ _NOT_ALLOWED = {
 }
 Result = Value | float  # a constant sub-expression stays a float, so the graph shows it inline
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
-ALLOWED = "numbers, variables, + - * / **, parentheses and calls of " + ", ".join(FUNCTIONS)
+ALLOWED = ("numbers, the constants e and pi, variables, + - * / **, parentheses and calls of "
+           + ", ".join(FUNCTIONS))
 """What an expression may contain, in words, as error messages and ``--help`` say it."""
 
 
 class ExpressionError(ValueError):
     """An expression that cannot be evaluated: what is wrong and, in ``column``, where.
 
-    ``column`` counts characters from 1 across the whole expression; it is
-    None when the problem has no single place (the expression is nested too
-    deeply to parse, say).
+    ``column`` counts characters from 1 across the whole expression (one past
+    the last character for a missing end, as in ``x**``). Every error in the
+    expression has one; it is None only for a bad variable name, which is not
+    in the expression.
 
     >>> try:
     ...     evaluate("x + y", {"x": 1.0})
@@ -118,7 +150,8 @@ def evaluate(expression: str, variables: Mapping[str, float]) -> tuple[Value, di
     Each variable becomes a leaf ``Value(number, label=name)``; call
     ``backward()`` on the result to fill their ``grad``. Raises
     :class:`ExpressionError` for anything outside the expression language,
-    an unknown name, or a math error (overflow, ``log(-1)``, division by zero).
+    an unknown name, a math error (overflow, ``log(-1)``, division by zero),
+    or a variable named like a constant (``e``, ``pi``).
 
     >>> y, variables = evaluate("2*x**3 - x", {"x": 2.0})
     >>> y.data
@@ -130,6 +163,12 @@ def evaluate(expression: str, variables: Mapping[str, float]) -> tuple[Value, di
     ...
     autograd_scalar.expression.ExpressionError: column 3: not allowed: attribute access (.data); ...
     """
+    for name in variables:
+        if name in CONSTANTS:
+            raise ExpressionError(
+                f"{name!r} is the constant {CONSTANTS[name]!r} in expressions; "
+                "give the variable another name"
+            )
     leaves = {name: Value(float(number), label=name) for name, number in variables.items()}
     body = _parse(expression).body
     result = _Evaluator(expression, leaves).run(body)
@@ -144,20 +183,91 @@ def _parse(expression: str) -> ast.Expression:
             MAX_LENGTH + 1,
         )
     if not expression.strip():
-        raise ExpressionError("the expression is empty")
+        raise ExpressionError("the expression is empty", 1)
+    _check_characters(expression)
+    _check_depth(expression)
     try:
         return ast.parse(expression, mode="eval")
     except SyntaxError as error:
-        column = None
-        if error.lineno is not None and error.offset is not None:
-            column = _line_start(expression, error.lineno) + error.offset
+        # Python gives no offset (or 0) for a missing end, as in "x**": point past the text.
+        column = len(expression.rstrip()) + 1
+        if error.lineno is not None and error.offset:
+            column = min(_line_start(expression, error.lineno) + error.offset, column)
         message = error.msg if error.msg.startswith("invalid syntax") else (
             f"invalid syntax: {error.msg}")
         raise ExpressionError(message, column) from None
-    except (RecursionError, MemoryError):
-        raise ExpressionError("the expression is nested too deeply for Python's parser") from None
-    except ValueError as error:  # e.g. a lone surrogate, which cannot be encoded
-        raise ExpressionError(f"the expression is not valid text: {error}") from None
+    except (RecursionError, MemoryError):  # not expected within MAX_DEPTH; a safety net
+        raise ExpressionError("the expression is nested too deeply for Python's parser",
+                              1) from None
+
+
+def _check_characters(expression: str) -> None:
+    """Refuse the characters Python's parser refuses differently from one version to the next."""
+    for offset, character in enumerate(expression):
+        if character == "\0":
+            raise ExpressionError("the expression contains a null character (\\0)", offset + 1)
+        if "\ud800" <= character <= "\udfff":
+            raise ExpressionError(
+                f"the expression is not valid text: a lone surrogate ({character!r})", offset + 1
+            )
+
+
+# The tokens that matter for nesting: strings (skipped whole), numbers and names
+# (operands), brackets, commas, and operators; anything else is one character.
+_TOKEN = re.compile(
+    r"""(?P<string>[rRbBuUfF]{0,2}(?:'(?:[^'\\\n]|\\.)*'?|"(?:[^"\\\n]|\\.)*"?))"""
+    r"|(?P<number>(?:\d[\d_]*\.?[\d_]*|\.\d[\d_]*)(?:[eE][-+]?\d[\d_]*)?\w*)"
+    r"|(?P<name>[^\W\d]\w*)"
+    r"|(?P<open>[(\[{])|(?P<close>[)\]}])|(?P<comma>,)|(?P<space>[ \t\r\n\f\\]+)"
+    r"|(?P<operator>\*\*|//|<<|>>|->|:=|[<>=!]=|\.\.\.|\S)"
+)
+# Keywords that are operands rather than operators.
+_OPERAND_KEYWORDS = frozenset({"True", "False", "None"})
+
+
+def _check_depth(expression: str) -> None:
+    """Refuse an expression nested more than MAX_DEPTH levels deep (see MAX_DEPTH).
+
+    Counted on the text: each open bracket starts a level, and each operator
+    (any token but an operand, a bracket or a comma) adds one to the bracket
+    it is in, until the next comma there; so does a call or subscript of a
+    bracketed result (``f(x)(y)``, which nests like an operator).
+    """
+    levels = [0]  # per open bracket (and the outermost), the operators counted in it
+    depth = 0  # always sum(levels) + len(levels) - 1
+    after_bracket = False
+    for match in _TOKEN.finditer(expression):
+        kind, text = match.lastgroup, match.group()
+        if kind == "space":
+            continue
+        if kind in ("number", "string") or (
+                kind == "name" and (text in _OPERAND_KEYWORDS or not keyword.iskeyword(text))):
+            after_bracket = False
+            continue
+        if kind == "close":
+            if len(levels) > 1:
+                depth -= levels.pop() + 1
+            after_bracket = True
+            continue
+        if kind == "comma":
+            depth -= levels[-1]
+            levels[-1] = 0
+        elif kind == "open":
+            if after_bracket:
+                levels[-1] += 1
+                depth += 1
+            levels.append(0)
+            depth += 1
+        else:  # an operator, or a keyword such as not, lambda or if
+            levels[-1] += 1
+            depth += 1
+        after_bracket = False
+        if depth > MAX_DEPTH:
+            raise ExpressionError(
+                f"the expression is nested more than {MAX_DEPTH} levels deep (each bracket, "
+                "and each operator within a bracket, is a level)",
+                match.start() + 1,
+            )
 
 
 def _line_start(text: str, lineno: int) -> int:
@@ -228,7 +338,7 @@ class _Evaluator:
             raise ExpressionError("this number is too large for a float", self.column(node))
 
     def check_name(self, node: ast.Name) -> list[ast.expr]:
-        if node.id in self.leaves:
+        if node.id in self.leaves or node.id in CONSTANTS:
             return []
         if node.id in FUNCTIONS:
             message = f"{node.id} is a function; call it, as in {node.id}(x)"
@@ -271,7 +381,7 @@ class _Evaluator:
         if isinstance(node, ast.Constant):
             return float(cast("int | float", node.value))  # checked by check_constant
         if isinstance(node, ast.Name):
-            return self.leaves[node.id]
+            return CONSTANTS[node.id] if node.id in CONSTANTS else self.leaves[node.id]
         if isinstance(node, ast.UnaryOp):
             if isinstance(node.op, ast.UAdd):
                 return arguments[0]

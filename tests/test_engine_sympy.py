@@ -89,7 +89,10 @@ def build(tree: Tree, m: Any, x: Number, y: Number) -> Any:
     elif kind == "sqrt_of_square_plus_one":
         result = m.sqrt(a * a + 1.0)
     else:
-        result = getattr(m, kind)(a)
+        try:
+            result = getattr(m, kind)(a)
+        except OverflowError:  # exp of a large constant sub-expression
+            raise Unsafe from None
     if not abs(plain(result)) <= MAX_MAGNITUDE:
         raise Unsafe
     return result

@@ -97,3 +97,35 @@ def test_errors_point_at_the_column(expression: str, column: int) -> None:
         evaluate(expression, {"x": 1.0})
     assert caught.value.column == column
     assert str(caught.value).startswith(f"column {column}: ")
+
+
+@pytest.mark.parametrize(
+    ("expression", "column"),
+    [
+        ("x**", 4),  # a missing end: one past the last character (Python says 0)
+        ("x +  ", 4),  # ... the last that is not blank
+        ("(x +\n", 1),  # a bracket never closed: the bracket
+        ("", 1),
+        ("x\x00", 2),
+        ("x + \ud800", 5),
+    ],
+)
+def test_a_missing_end_or_a_bad_character_has_a_column_from_1(expression: str,
+                                                              column: int) -> None:
+    with pytest.raises(ExpressionError) as caught:
+        evaluate(expression, {"x": 1.0})
+    assert caught.value.column == column
+
+
+def test_e_and_pi_are_constants_folded_into_the_graph() -> None:
+    value, grads = gradients("e**x * pi", x=1.0)
+    assert value == pytest.approx(math.e * math.pi)
+    assert grads["x"] == pytest.approx(math.e * math.pi)  # d/dx pi e^x
+    root, leaves = evaluate("x * pi", {"x": 1.0})
+    assert root.parents == (leaves["x"],) and describe_op(root) == "* 3.14159"
+
+
+@pytest.mark.parametrize("name", ["e", "pi"])
+def test_a_variable_may_not_be_named_like_a_constant(name: str) -> None:
+    with pytest.raises(ExpressionError, match=f"'{name}' is the constant"):
+        evaluate("x", {"x": 1.0, name: 2.0})

@@ -82,3 +82,12 @@ def in_empty_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def test_hostile_expressions_raise_expression_error(expression: str) -> None:
     with pytest.raises(ExpressionError):
         evaluate(expression, {"x": 0.5, "y": 2.0})
+
+
+@pytest.mark.parametrize("expression", HOSTILE_EXPRESSIONS, ids=lambda e: repr(e[:40]))
+def test_every_refusal_names_a_column_from_1(expression: str) -> None:
+    with pytest.raises(ExpressionError) as caught:
+        evaluate(expression, {"x": 0.5, "y": 2.0})
+    column = caught.value.column
+    assert column is not None and 1 <= column <= len(expression) + 1, column
+    assert str(caught.value).startswith(f"column {column}: ")

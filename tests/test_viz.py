@@ -40,8 +40,8 @@ def neuron() -> tuple[Value, list[Value]]:
 
 TINY_SOURCE = """\
 digraph computation_graph {
-\tgraph [bgcolor=white fontname="Helvetica,Arial,sans-serif" nodesep=0.25 rankdir=LR ranksep=0.35]
-\tnode [fontname="Helvetica,Arial,sans-serif" fontsize=12 height=0.3 margin="0.07,0.04" \
+\tgraph [bgcolor=white fontname=Arial nodesep=0.25 rankdir=LR ranksep=0.35]
+\tnode [fontname=Arial fontsize=12 height=0.3 margin="0.07,0.04" \
 shape=Mrecord style=filled]
 \tedge [arrowsize=0.6 color="#8c8c8c"]
 \tv1 [label="{a | data 2 | grad 3}" color="#6f93bd" fillcolor="#e8f1fb" \

@@ -12,7 +12,9 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+
+from .. import __version__
 
 __all__ = ["main"]
 
@@ -34,6 +36,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         prog="autograd-scalar",
         description="A scalar reverse-mode automatic differentiation engine.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     subcommands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, (module_name, summary) in COMMANDS.items():
         subparser = subcommands.add_parser(name, help=summary, description=summary)
@@ -45,10 +48,21 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line ``argv`` (default: ``sys.argv[1:]``); returns the exit status."""
+    """Run the command line ``argv`` (default: ``sys.argv[1:]``); returns the exit status.
+
+    A command's module may provide ``prepare(arguments) -> arguments``, run before
+    parsing (``graph`` marks an expression that starts with ``-`` as a positional).
+    """
     arguments = list(sys.argv[1:] if argv is None else argv)
     command = next((a for a in arguments if not a.startswith("-")), None)
-    args = build_parser(command).parse_args(arguments)
+    parser = build_parser(command)
+    if command in COMMANDS:
+        module = importlib.import_module(COMMANDS[command][0])
+        prepare: Callable[[list[str]], list[str]] | None = getattr(module, "prepare", None)
+        if prepare is not None:
+            position = arguments.index(command) + 1
+            arguments[position:] = prepare(arguments[position:])
+    args = parser.parse_args(arguments)
     status: int = args.run(args)
     return status
 

@@ -9,7 +9,15 @@ evaluates the expression with the engine (the safe parser of
 each variable's gradient, and draws the computation graph into the file with
 :func:`autograd_scalar.viz.render`. Anything refused, from a malformed
 ``NAME=VALUE`` to an expression outside the language, is reported as one line
-on stderr with exit status 2.
+on stderr with exit status 2. The value and gradients are printed as soon as
+they are known, so a picture that cannot be drawn (no Graphviz ``dot`` for a
+PNG, a graph over ``--max-nodes``, an unwritable file) still leaves them on
+stdout before the one-line error.
+
+An expression may start with a minus sign, ``graph "-x*y" x=1 y=2``: an
+argument that starts with ``-`` but is none of the options is the expression.
+``--`` before the expression also works, and is needed when the expression
+starts like an option (``-o``, ``-h``).
 """
 
 from __future__ import annotations
@@ -20,11 +28,18 @@ import math
 import sys
 from collections.abc import Sequence
 
-from ..engine import Value
+from ..engine import Value, topological_order
 from ..expression import ALLOWED, evaluate
 from ..viz import FORMATS, render
 
-__all__ = ["configure", "run"]
+__all__ = ["configure", "prepare", "run"]
+
+# The options, each with whether it takes a value; configure() adds exactly these.
+_OPTIONS = {"-h": False, "--help": False, "-o": True, "--output": True, "--rankdir": True,
+            "--max-nodes": True, "--show-order": False}
+# Marks an argument that argparse must take as a positional although it starts with "-".
+# No argument from a real command line can hold a NUL, so the mark cannot be mistaken.
+_MARK = "\0"
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -35,7 +50,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
         '  autograd-scalar graph "tanh(x*w + b)" x=0.5 w=-1.2 b=0.3 -o neuron.svg\n\n'
         f"An expression may use {ALLOWED}.\n"
         "Parameters follow the operands, as numbers: leaky_relu(x, 0.1), clamp(x, 0, 1).\n"
-        'Put -- before an expression that starts with a minus: graph -- "-x*y" x=1 y=2'
+        'An expression may start with a minus: graph "-x*y" x=1 y=2 (or graph -- "-x*y" ...;\n'
+        "use -- when it starts like an option, -o or -h)."
     )
     parser.add_argument("expression", help="the expression, in quotes")
     parser.add_argument(
@@ -53,21 +69,79 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="number each Value by the step at which backward reaches it")
 
 
+def prepare(arguments: list[str]) -> list[str]:
+    """``arguments`` with an expression that starts with ``-`` marked as a positional.
+
+    argparse takes any argument that starts with ``-`` for an option, so
+    ``graph "-x*y" x=1`` would be refused as an unknown option. Each such
+    argument that is not one of the options (nor the value of one, nor after
+    ``--``) is marked here, and :func:`run` removes the mark; so is any
+    argument that already starts with the mark, so that removing it gives the
+    arguments back exactly.
+    """
+    marked = []
+    positional_only = takes_value = False
+    for argument in arguments:
+        if argument.startswith(_MARK):
+            argument = _MARK + argument
+        elif not (positional_only or takes_value) and argument.startswith("-"):
+            option = _option(argument)
+            if argument == "--":
+                positional_only = True
+            elif option is None:
+                argument = _MARK + argument
+            else:
+                takes_value = _OPTIONS[option] and "=" not in argument and (
+                    len(argument) == 2 or argument.startswith("--"))
+                marked.append(argument)
+                continue
+        takes_value = False
+        marked.append(argument)
+    return marked
+
+
+def _option(argument: str) -> str | None:
+    """The option ``argument`` names, as argparse reads it (``--out`` is ``--output``), or None."""
+    if not argument.startswith("--"):
+        return argument[:2] if argument[:2] in _OPTIONS else None
+    name = argument.split("=", 1)[0]
+    if name in _OPTIONS:
+        return name
+    matches = [option for option in _OPTIONS if option.startswith(name)]
+    return matches[0] if len(matches) == 1 else None
+
+
+def _unmark(argument: str) -> str:
+    return argument[len(_MARK):] if argument.startswith(_MARK) else argument
+
+
 def run(args: argparse.Namespace) -> int:
-    """Evaluate, differentiate, draw and print; 0 on success, 2 (with one line on stderr) if not."""
+    """Evaluate, differentiate, print, draw; 0 on success, 2 (with one line on stderr) if not.
+
+    The value and gradients are printed before the graph is drawn, so they are
+    on stdout even when drawing fails.
+    """
+    expression = _unmark(args.expression)
     try:
-        root, leaves = evaluate(args.expression, _parse_variables(args.variables))
+        root, leaves = evaluate(expression, _parse_variables([_unmark(v) for v in args.variables]))
         root.backward()
-        if args.output:
-            written = render(root, args.output, rankdir=args.rankdir,
-                             max_nodes=args.max_nodes, show_order=args.show_order)
+    except (ValueError, RuntimeError) as error:
+        return _fail(str(error))
+    print(_table(expression, root, leaves), flush=True)
+    if not args.output:
+        return 0
+    values = len(topological_order(root))
+    if values > args.max_nodes:
+        return _fail(f"the graph has {values} Values, more than --max-nodes {args.max_nodes}; "
+                     f"pass --max-nodes {values} (or more) to draw it")
+    try:
+        written = render(root, args.output, rankdir=args.rankdir,
+                         max_nodes=args.max_nodes, show_order=args.show_order)
     except OSError as error:  # writing the picture failed
         return _fail(f"cannot write {args.output}: {error.strerror or error}")
     except (ValueError, RuntimeError) as error:
         return _fail(str(error))
-    print(_table(args.expression, root, leaves))
-    if args.output:
-        print(f"\ngraph written to {written}")
+    print(f"\ngraph written to {written}")
     return 0
 
 
