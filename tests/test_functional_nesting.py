@@ -64,3 +64,19 @@ def test_value_and_grad_of_a_value_argument_differentiates_through_it() -> None:
     assert (value.data, gradient.data) == (8.0, 12.0)
     gradient.backward()
     assert x.grad == 12.0  # d/dx 3x^2 = 6x
+
+
+def test_hips_nested_higher_order_over_one_value_passed_twice() -> None:
+    # HIPS autograd's tests/test_tuple.py::test_nested_higher_order: the gradient of
+    # y0 * y1 at (x, x) is (x, x), so outer(x) = 2 sin x (confused: 2 sin 2x), with
+    # derivatives 2 cos x and -2 sin x.
+    def outer(x: object) -> object:
+        g0, g1 = grad(lambda a, b: a * b, argnums=(0, 1))(x, x)
+        return g0.sin() + g1.sin() if isinstance(g0, Value) else math.sin(g0) + math.sin(g1)
+
+    assert outer(5.0) == pytest.approx(2 * math.sin(5.0), rel=1e-15)
+    assert grad(outer)(5.0) == pytest.approx(2 * math.cos(5.0), rel=1e-14)
+    assert grad(grad(outer))(10.0) == pytest.approx(-2 * math.sin(10.0), rel=1e-14)
+    h = 1e-5  # and against central differences of outer itself
+    numeric = (outer(5.0 + h) - outer(5.0 - h)) / (2 * h)  # type: ignore[operator]
+    assert grad(outer)(5.0) == pytest.approx(numeric, rel=1e-8)
