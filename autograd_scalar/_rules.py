@@ -784,7 +784,7 @@ def relu_unary(node: Value, ready: Ready) -> None:
     g = node.grad
     pa = node._first
     a = pa.data
-    pa.grad += (g if a > 0.0 else 0.0)
+    pa.grad += (0.0 if a <= 0.0 else g)
     if pa._op is not None:
         count = pa._consumers - 1
         pa._consumers = count
@@ -797,7 +797,7 @@ def relu_unary_graph(node: Value, ready: Ready) -> None:
     g = node.grad
     pa = node._first
     a = pa
-    pa.grad = accumulate(pa.grad, (g if a > 0.0 else 0.0))
+    pa.grad = accumulate(pa.grad, (0.0 if a <= 0.0 else g))
     if pa._op is not None:
         count = pa._consumers - 1
         pa._consumers = count

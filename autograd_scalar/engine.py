@@ -28,6 +28,7 @@ is the one walk of a graph that every interpreter shares.
 from __future__ import annotations
 
 import builtins
+import copy
 import importlib
 import math
 import operator
@@ -257,6 +258,11 @@ class Value:
         With ``create_graph=True`` every ``.grad`` becomes a Value built from
         differentiable operations, so gradients can be differentiated again.
 
+        Backward passes from several threads are safe, also through shared nodes:
+        they take turns (one lock), so every leaf receives each pass's gradient
+        exactly once; an intermediate shared by two passes holds the gradient of
+        whichever finished last.
+
         >>> x = Value(3.0)
         >>> y = x ** 3
         >>> y.backward(create_graph=True)
@@ -267,6 +273,29 @@ class Value:
         18.0
         """
         _backward(self, gradient, create_graph)
+
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        # A leaf pickles as itself. A graph pickles flat, its nodes listed inputs first
+        # and linked by position, so that a chain of any depth needs no recursion; its
+        # leaves are pickled as objects, so a model's parameters stay shared with it.
+        if self._op is None:
+            return super().__reduce_ex__(protocol)
+        return _unflatten, (_flatten(self),)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Value:
+        """A copy of the graph below this Value (iteratively: any depth), sharing nothing."""
+        for node in reversed(topological_order(self)):
+            if id(node) in memo:
+                continue
+            twin = _new(Value)
+            twin.data, twin.label, twin._consumers = node.data, node.label, 0
+            twin.grad = copy.deepcopy(node.grad, memo)
+            twin._op = node._op
+            twin._first = _relink(node._first, memo)
+            twin._second = _relink(node._second, memo)
+            memo[id(node)] = twin
+        copied: Value = memo[id(self)]
+        return copied
 
     def draw(self, **options: Any) -> Any:
         """Draw this Value's computation graph (a ``graphviz.Digraph``, shown inline in Jupyter).
@@ -921,8 +950,8 @@ class Value:
     def relu(self) -> Value:
         """a.relu(): max(a, 0); the derivative at 0 is 0, as in PyTorch.
 
-        out = (a if a > 0.0 else 0.0); with g the gradient arriving at out, d/da = (g if a > 0.0
-        else 0.0).
+        out = (0.0 if a <= 0.0 else a); with g the gradient arriving at out, d/da = (0.0 if a <=
+        0.0 else g).
 
         >>> a = Value(0.5)
         >>> out = a.relu()
@@ -931,7 +960,7 @@ class Value:
         (0.5, 1.0)
         """
         a = self.data
-        data = (a if a > 0.0 else 0.0)
+        data = (0.0 if a <= 0.0 else a)
         out = _new(Value)
         out.data = data
         out.grad = 0.0
@@ -1120,8 +1149,8 @@ class Value:
 
         the larger of a and b; at a tie each gets half the gradient, as in PyTorch.
 
-        out = (a if a >= b else b); with g the gradient arriving at out, d/da = (g if a > b else
-        0.0 if a < b else 0.5 * g); d/db = (0.0 if a > b else g if a < b else 0.5 * g).
+        out = (b if b > a or b != b else a); with g the gradient arriving at out, d/da = (g if a
+        > b else 0.0 if a < b else 0.5 * g); d/db = (0.0 if a > b else g if a < b else 0.5 * g).
 
         >>> a, b = Value(0.5), Value(-1.5)
         >>> out = a.maximum(b)
@@ -1147,7 +1176,7 @@ class Value:
                                 f"not {type(other).__name__}")
             rule = _MAXIMUM_LEFT
             second = b
-        data = (a if a >= b else b)
+        data = (b if b > a or b != b else a)
         out = _new(Value)
         out.data = data
         out.grad = 0.0
@@ -1174,7 +1203,7 @@ class Value:
             raise TypeError(f"maximum: the other operand must be a Value or a number, "
                                 f"not {type(other).__name__}")
         b = self.data
-        data = (a if a >= b else b)
+        data = (b if b > a or b != b else a)
         out = _new(Value)
         out.data = data
         out.grad = 0.0
@@ -1193,8 +1222,8 @@ class Value:
 
         the smaller of a and b; at a tie each gets half the gradient, as in PyTorch.
 
-        out = (a if a <= b else b); with g the gradient arriving at out, d/da = (g if a < b else
-        0.0 if a > b else 0.5 * g); d/db = (0.0 if a < b else g if a > b else 0.5 * g).
+        out = (b if b < a or b != b else a); with g the gradient arriving at out, d/da = (g if a
+        < b else 0.0 if a > b else 0.5 * g); d/db = (0.0 if a < b else g if a > b else 0.5 * g).
 
         >>> a, b = Value(0.5), Value(-1.5)
         >>> out = a.minimum(b)
@@ -1220,7 +1249,7 @@ class Value:
                                 f"not {type(other).__name__}")
             rule = _MINIMUM_LEFT
             second = b
-        data = (a if a <= b else b)
+        data = (b if b < a or b != b else a)
         out = _new(Value)
         out.data = data
         out.grad = 0.0
@@ -1247,7 +1276,7 @@ class Value:
             raise TypeError(f"minimum: the other operand must be a Value or a number, "
                                 f"not {type(other).__name__}")
         b = self.data
-        data = (a if a <= b else b)
+        data = (b if b < a or b != b else a)
         out = _new(Value)
         out.data = data
         out.grad = 0.0
@@ -1300,6 +1329,52 @@ class Value:
 
 
 _new = object.__new__
+
+
+class _Ref(int):
+    """In a flattened graph: the position of the node a slot refers to."""
+
+
+def _relink(slot: Any, found: Any) -> Any:
+    """A node slot with each Value in it replaced by ``found[id(value)]`` (or ``found[_Ref]``)."""
+    if type(slot) is tuple:
+        return tuple(_relink(item, found) for item in slot)
+    if type(slot) is Value:
+        return found[id(slot)]
+    if type(slot) is _Ref:
+        return found[slot]
+    return slot
+
+
+def _flatten(root: Value) -> list[Any]:
+    """The graph below ``root`` as records, inputs first: a leaf as itself, any other node
+    as (data, grad, label, rule, first, second) with its parents as positions."""
+    position: dict[int, _Ref] = {}
+    records: list[Any] = []
+    for node in reversed(topological_order(root)):
+        if node._op is None:
+            records.append(node)
+        else:
+            records.append((node.data, node.grad, node.label, node._op,
+                            _relink(node._first, position), _relink(node._second, position)))
+        position[id(node)] = _Ref(len(records) - 1)
+    return records
+
+
+def _unflatten(records: list[Any]) -> Value:
+    """The graph :func:`_flatten` listed; returns its root (the last record)."""
+    nodes: list[Value] = []
+    for record in records:
+        if type(record) is Value:
+            nodes.append(record)
+            continue
+        node = _new(Value)
+        node.data, node.grad, node.label, node._op = record[:4]
+        node._first = _relink(record[4], nodes)
+        node._second = _relink(record[5], nodes)
+        node._consumers = 0
+        nodes.append(node)
+    return nodes[-1]
 
 
 def _conversion_message(value: Value, target: str) -> str:
@@ -1692,8 +1767,8 @@ def erf(a: Operand) -> Value:
 def relu(a: Operand) -> Value:
     """relu(a): max(a, 0); the derivative at 0 is 0, as in PyTorch.
 
-    out = (a if a > 0.0 else 0.0); with g the gradient arriving at out, d/da = (g if a > 0.0
-    else 0.0).
+    out = (0.0 if a <= 0.0 else a); with g the gradient arriving at out, d/da = (0.0 if a <= 0.0
+    else g).
 
     >>> a = Value(0.5)
     >>> out = relu(a)
@@ -1804,8 +1879,8 @@ def maximum(a: Operand, b: Operand) -> Value:
 
     the larger of a and b; at a tie each gets half the gradient, as in PyTorch.
 
-    out = (a if a >= b else b); with g the gradient arriving at out, d/da = (g if a > b else 0.0
-    if a < b else 0.5 * g); d/db = (0.0 if a > b else g if a < b else 0.5 * g).
+    out = (b if b > a or b != b else a); with g the gradient arriving at out, d/da = (g if a > b
+    else 0.0 if a < b else 0.5 * g); d/db = (0.0 if a > b else g if a < b else 0.5 * g).
 
     >>> a, b = Value(0.5), Value(-1.5)
     >>> out = maximum(a, b)
@@ -1825,8 +1900,8 @@ def minimum(a: Operand, b: Operand) -> Value:
 
     the smaller of a and b; at a tie each gets half the gradient, as in PyTorch.
 
-    out = (a if a <= b else b); with g the gradient arriving at out, d/da = (g if a < b else 0.0
-    if a > b else 0.5 * g); d/db = (0.0 if a < b else g if a > b else 0.5 * g).
+    out = (b if b < a or b != b else a); with g the gradient arriving at out, d/da = (g if a < b
+    else 0.0 if a > b else 0.5 * g); d/db = (0.0 if a < b else g if a > b else 0.5 * g).
 
     >>> a, b = Value(0.5), Value(-1.5)
     >>> out = minimum(a, b)
@@ -1984,7 +2059,17 @@ def describe_op(node: Value) -> str:
 # backward
 
 
+_backward_lock = threading.RLock()
+"""Held by every backward pass: passes through shared nodes from several threads take
+turns, because each pass keeps scratch counts and gradients in the nodes it visits."""
+
+
 def _backward(root: Value, gradient: float | Value, create_graph: bool) -> None:
+    with _backward_lock:
+        _backward_locked(root, gradient, create_graph)
+
+
+def _backward_locked(root: Value, gradient: float | Value, create_graph: bool) -> None:
     if root._op is None:  # a leaf: nothing to propagate
         if create_graph:
             total = accumulate(root.grad, gradient)

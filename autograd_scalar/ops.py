@@ -174,9 +174,9 @@ def data(x: Any) -> float:
 
 
 def sign(x: Any) -> float:
-    """-1.0, 0.0 or 1.0: the derivative of ``abs`` (0 at 0, as PyTorch defines it)."""
+    """-1.0, 0.0 or 1.0: the derivative of ``abs`` (0 at 0, as PyTorch defines it; nan at nan)."""
     x = data(x)
-    return 1.0 if x > 0.0 else -1.0 if x < 0.0 else 0.0
+    return 1.0 if x > 0.0 else -1.0 if x < 0.0 else 0.0 if x == 0.0 else x
 
 
 def sqrt_grad(root: Any) -> Any:
@@ -361,7 +361,7 @@ OPS: dict[str, Op] = _entries(
        "user code writes 1 / a, which refuses a = 0",
        methods=("_reciprocal",), function=False),
     # --- activations ----------------------------------------------------------
-    Op("relu", "relu", 1, "({a} if {a} > 0.0 else 0.0)", ("({g} if {a} > 0.0 else 0.0)",),
+    Op("relu", "relu", 1, "(0.0 if {a} <= 0.0 else {a})", ("(0.0 if {a} <= 0.0 else {g})",),
        f"max(a, 0); {_RELU_LIKE}", activation=True, kinks=(0.0,)),
     Op("leaky_relu", "leaky_relu", 1,
        "({a} if {a} > 0.0 else {a} * {negative_slope})",
@@ -389,12 +389,12 @@ OPS: dict[str, Op] = _entries(
        activation=True),
     # --- comparisons --------------------------------------------------------
     Op("maximum", "maximum", 2,
-       "({a} if {a} >= {b} else {b})",
+       "({b} if {b} > {a} or {b} != {b} else {a})",
        ("({g} if {a} > {b} else 0.0 if {a} < {b} else 0.5 * {g})",
         "(0.0 if {a} > {b} else {g} if {a} < {b} else 0.5 * {g})"),
        "the larger of a and b; at a tie each gets half the gradient, as in PyTorch"),
     Op("minimum", "minimum", 2,
-       "({a} if {a} <= {b} else {b})",
+       "({b} if {b} < {a} or {b} != {b} else {a})",
        ("({g} if {a} < {b} else 0.0 if {a} > {b} else 0.5 * {g})",
         "(0.0 if {a} < {b} else {g} if {a} > {b} else 0.5 * {g})"),
        "the smaller of a and b; at a tie each gets half the gradient, as in PyTorch"),

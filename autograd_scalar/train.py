@@ -25,6 +25,7 @@ progress bar with the loss and accuracy, and returns a :class:`History`.
 from __future__ import annotations
 
 import math
+import numbers
 import random
 import signal
 import threading
@@ -129,11 +130,16 @@ def fit(
       and targets as leaves whose values each step sets (so the loss must accept
       targets given as Values, which every loss here but ``cross_entropy`` does).
 
+    ``X`` and ``y`` may be lists, tuples or numpy arrays; every input and target
+    must be a finite number (an error names the first sample that is not).
+
     Ctrl-C stops training after the current optimizer step (never in the middle
-    of one) and returns the history so far with ``interrupted=True``. A loss
-    that becomes nan or infinite raises ``FloatingPointError`` naming the epoch.
+    of one) and returns the history so far with ``interrupted=True``, however
+    many interrupts arrive. A loss that becomes nan or infinite raises
+    ``FloatingPointError`` naming the epoch.
     """
-    _check_fit_arguments(X, y, epochs, batch_size)
+    X, y = _samples(X, "fit"), _targets(y, "fit")
+    _check_fit_arguments(X, y, epochs, batch_size, l2)
     if optimizer is None:
         optimizer = Adam(model.parameters(), lr=0.01)
     step: _Step = (
@@ -143,23 +149,53 @@ def fit(
     )
     shuffler = random.Random(seed)
     history = History()
-    bar = tqdm(range(1, epochs + 1), desc="training", unit="epoch", disable=not progress)
-    try:
-        for epoch in bar:
-            batches = _batches(len(X), batch_size, shuffler)
-            epoch_loss, epoch_accuracy = _train_epoch(X, y, batches, step, optimizer, epoch)
-            history.loss.append(epoch_loss)
-            history.accuracy.append(epoch_accuracy)
-            bar.set_postfix(
-                {"loss": f"{epoch_loss:.4f}", "accuracy": f"{epoch_accuracy:.1%}"}, refresh=False
-            )
-            if callback is not None:
-                callback(epoch, history)
-    except KeyboardInterrupt:
-        history.interrupted = True
-    finally:
-        bar.close()
+    with _one_interrupt():
+        bar = tqdm(range(1, epochs + 1), desc="training", unit="epoch", disable=not progress)
+        try:
+            for epoch in bar:
+                batches = _batches(len(X), batch_size, shuffler)
+                epoch_loss, epoch_accuracy = _train_epoch(X, y, batches, step, optimizer, epoch)
+                history.loss.append(epoch_loss)
+                history.accuracy.append(epoch_accuracy)
+                bar.set_postfix(
+                    {"loss": f"{epoch_loss:.4f}", "accuracy": f"{epoch_accuracy:.1%}"},
+                    refresh=False,
+                )
+                if callback is not None:
+                    callback(epoch, history)
+        except KeyboardInterrupt:
+            history.interrupted = True
+        finally:
+            bar.close()
     return history
+
+
+@contextmanager
+def _one_interrupt() -> Iterator[None]:
+    """Ctrl-C raises KeyboardInterrupt once inside the block; later ones are ignored.
+
+    Training stops at the first interrupt; a burst of them (a held key, a script
+    sending many) must not escape from the clean-up that follows. Only the main
+    thread can set a handler; elsewhere the block runs as it is.
+    """
+    if (
+        threading.current_thread() is not threading.main_thread()
+        or signal.getsignal(signal.SIGINT) is not signal.default_int_handler
+    ):
+        yield
+        return
+    stopping: list[bool] = []
+
+    def interrupt(signum: int, frame: object) -> None:
+        if not stopping:
+            stopping.append(True)
+            raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def _train_epoch(
@@ -304,6 +340,7 @@ def accuracy(model: Module, X: Sequence[Input], y: Sequence[Any]) -> float:
     >>> accuracy(neuron, [[2.0], [-1.0], [0.0], [3.0]], [1, 0, 0, 0])
     0.75
     """
+    X, y = _samples(X, "accuracy"), _targets(y, "accuracy")
     if len(X) != len(y) or not X:
         raise ValueError(f"accuracy: got {len(X)} samples and {len(y)} labels")
     with no_grad():
@@ -326,9 +363,43 @@ def _is_correct(prediction: Prediction, target: Any) -> bool:
     return bool(scores.index(max(scores)) == target)
 
 
+def _samples(X: Any, caller: str) -> list[list[float]]:
+    """The inputs as lists of floats (from lists, tuples or numpy arrays), all finite."""
+    rows: list[list[float]] = []
+    for i, sample in enumerate(X):
+        try:
+            row = [_finite(x, f"{caller}: input {i}") for x in sample]
+        except TypeError as error:
+            if "not iterable" not in str(error):
+                raise
+            raise TypeError(f"{caller}: sample {i} ({sample!r}) must be a sequence of numbers"
+                            ) from None
+        rows.append(row)
+    return rows
+
+
+def _targets(y: Any, caller: str) -> list[Any]:
+    """The targets as numbers (a label or a regression target each), all finite."""
+    return [_finite(t, f"{caller}: target {i}") for i, t in enumerate(y)]
+
+
+def _finite(x: Any, where: str) -> float:
+    if isinstance(x, str) or not isinstance(x, numbers.Real):
+        raise TypeError(f"{where} is {x!r}, not a number; labels must be numbers "
+                        "(class indices, 0/1 or +-1)")
+    number = float(x)
+    if not math.isfinite(number):
+        raise ValueError(f"{where} is {number!r}: every input and target must be finite")
+    return int(x) if isinstance(x, numbers.Integral) else number
+
+
 def _check_fit_arguments(
-    X: Sequence[Input], y: Sequence[Any], epochs: int, batch_size: int | None
+    X: Sequence[Input], y: Sequence[Any], epochs: int, batch_size: int | None, l2: float
 ) -> None:
+    if isinstance(epochs, bool) or not isinstance(epochs, numbers.Integral):
+        raise TypeError(f"fit: epochs must be a whole number, not {epochs!r}")
+    if isinstance(l2, bool) or not isinstance(l2, numbers.Real) or not 0.0 <= l2 < math.inf:
+        raise ValueError(f"fit: l2 must be a finite number >= 0, not {l2!r}")
     if len(X) != len(y):
         raise ValueError(f"fit: got {len(X)} samples but {len(y)} targets; they must match")
     if not X:
