@@ -18,16 +18,18 @@ MLP(2 → 16 relu → 16 relu → 1 linear, 337 parameters)
 
 from __future__ import annotations
 
+import hashlib
+import inspect
 import json
 import math
 import operator
 import os
 import random
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
-from ._files import write_atomically
+from ._files import read_regular_file, write_atomically
 from .engine import Value, dot
 from .ops import OPS
 
@@ -44,7 +46,16 @@ ModuleT = TypeVar("ModuleT", bound="Module")
 
 FORMAT = "autograd_scalar.model"
 """The ``format`` field of a saved model file."""
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+"""The ``version`` field :meth:`Module.save` writes. Version 2 names the class with its
+module (``autograd_scalar.nn:MLP``) and carries a ``checksum``; version 1 files (a bare
+class name, no checksum) still load."""
+READABLE_VERSIONS = (1, 2)
+
+MAX_NESTING = 64
+"""How deeply a model file's JSON may nest (a library model's file nests 3 deep)."""
+MAX_INT_DIGITS = 100
+"""The most digits an integer in a model file may have."""
 
 
 def _linear(x: Value) -> Value:
@@ -92,10 +103,12 @@ class Module:
     """
 
     _classes: ClassVar[dict[str, type[Module]]] = {}
+    """Every subclass by :func:`_class_key` (``module:qualname``), so that :meth:`load`
+    can rebuild it; a user's own ``MLP`` never shadows the library's."""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        Module._classes[cls.__name__] = cls  # so that ``Module.load`` can rebuild it
+        Module._classes[_class_key(cls)] = cls
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return self.forward(*args, **kwargs)
@@ -176,29 +189,38 @@ class Module:
             raise ValueError(
                 f"state dict does not fit {self!r}: " + "; ".join(problems)
             )
-        for name, parameter in named:
-            parameter.data = float(state[name])
+        values = [float(state[name]) for name, _ in named]  # all checked finite: no error
+        for (_, parameter), value in zip(named, values):
+            parameter.data = value
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the architecture and the weights to ``path`` as JSON, atomically.
 
         The file is written beside ``path`` under a temporary name and then
         renamed over it, so an interrupted save never leaves a half-written
-        model. Its fields: ``format``, ``version``, ``class``, ``config`` (the
-        constructor arguments) and ``state`` (:meth:`state_dict`).
+        model (see :func:`~autograd_scalar._files.write_atomically`: ``path`` must
+        be a regular file or new; a symlink is written through; an existing file
+        keeps its permissions). Its fields: ``format``, ``version``, ``class``
+        (``module:qualname``), ``config`` (the constructor arguments), ``state``
+        (:meth:`state_dict`) and ``checksum``, the SHA-256 of class, config and
+        state, which :meth:`load` verifies.
         """
-        document = {
+        document: dict[str, Any] = {
             "format": FORMAT,
             "version": FORMAT_VERSION,
-            "class": type(self).__name__,
+            "class": _class_key(type(self)),
             "config": self.config(),
             "state": self.state_dict(),
         }
         try:
-            text = json.dumps(document, indent=1, allow_nan=False)
+            text = json.dumps(document, allow_nan=False)
         except ValueError:
             bad = [name for name, x in self.state_dict().items() if not math.isfinite(x)]
             raise ValueError(f"cannot save {self!r}: not finite: {', '.join(bad[:5])}") from None
+        # The checksum covers what a reader will parse, so tuples, int keys and the like
+        # in a config are summed in their JSON form.
+        document["checksum"] = _checksum(json.loads(text))
+        text = json.dumps(document, indent=1, allow_nan=False)
         write_atomically(Path(path), text.encode("utf-8"))
 
     @classmethod
@@ -207,63 +229,238 @@ class Module:
 
         ``MLP.load(path)`` also checks that the file holds an MLP. A missing file
         raises ``FileNotFoundError``; a file that is not a saved model (truncated,
-        foreign, or with weights that do not fit) raises ``ValueError`` naming it.
+        foreign, altered so that its checksum fails, or with weights that do not fit
+        its architecture) raises ``ValueError`` naming it. The whole file is checked
+        before anything is built: a library model's config must describe exactly as
+        many parameters as the file's state holds, so a small file cannot make a
+        huge model.
         """
         document = _read_model_file(Path(path))
-        model_class = Module._classes.get(document["class"])
-        if model_class is None or not issubclass(model_class, cls):
+        name = document["class"]
+        model_class = _find_class(name)
+        if model_class is None:
             raise ValueError(
-                f"{path} holds a model of class {document['class']}, not {cls.__name__}"
+                f"{path} holds a model of class {name}, which is not defined here "
+                "(import the module that defines it first)"
+            )
+        if not issubclass(model_class, cls):
+            raise ValueError(
+                f"{path} holds a model of class {_class_key(model_class)}, "
+                f"not {_class_key(cls)}"
+            )
+        config, state = document["config"], document["state"]
+        problems = model_class._config_problems(config, len(state))
+        if problems:
+            raise ValueError(
+                f"{path} is not a valid saved {model_class.__name__}: bad config: "
+                + "; ".join(problems)
             )
         try:
-            model = model_class(**document["config"])
-            model.load_state_dict(document["state"])
+            model = model_class(**config)
+            model.load_state_dict(state)
         except (TypeError, ValueError) as error:
             raise ValueError(f"{path} is not a valid saved {cls.__name__}: {error}") from None
         return model
 
+    @classmethod
+    def _config_problems(cls, config: dict[str, Any], parameters: int) -> list[str]:
+        """What is wrong with ``config`` as this class's constructor arguments for a model of
+        ``parameters`` parameters (nothing: []), found without building anything.
 
-def _state_problems(names: list[str], state: dict[str, Any]) -> list[str]:
+        A subclass whose constructor could build something large from a small file
+        should override this (as :class:`MLP` does); the default only checks that
+        the constructor takes these arguments.
+        """
+        try:
+            inspect.signature(cls).bind(**config)
+        except TypeError as error:
+            return [str(error)]
+        except ValueError:  # no signature to read: let the constructor decide
+            return []
+        return []
+
+
+def _class_key(cls: type) -> str:
+    """How a model file names ``cls``: ``module:qualname``, as ``autograd_scalar.nn:MLP``."""
+    return f"{cls.__module__}:{cls.__qualname__}"
+
+
+def _find_class(name: str) -> type[Module] | None:
+    """The Module subclass a model file's ``class`` names, or None if there is none.
+
+    Version 1 files wrote a bare class name: ``MLP``, ``Layer`` and ``Neuron`` mean the
+    library's own; any other bare name means the one subclass of that name, if only one
+    is defined.
+    """
+    if ":" in name:
+        return Module._classes.get(name)
+    own = Module._classes.get(f"{__name__}:{name}")
+    if own is not None:
+        return own
+    matches = [c for c in Module._classes.values() if c.__qualname__ == name]
+    return matches[0] if len(matches) == 1 else None
+
+
+def _checksum(document: Mapping[str, Any]) -> str:
+    """``sha256:`` and the hex SHA-256 of the canonical JSON of the document's class,
+    config and state (sorted keys, no spaces, ASCII), the same however it was laid out."""
+    content = {field: document.get(field) for field in ("class", "config", "state")}
+    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), allow_nan=True)
+    return "sha256:" + hashlib.sha256(canonical.encode("ascii")).hexdigest()
+
+
+def _state_problems(names: list[str], state: object) -> list[str]:
     """What is wrong with ``state`` as the values of the parameters ``names`` (nothing: [])."""
     if not isinstance(state, dict):
         return [f"expected a dict of parameter values, got {type(state).__name__}"]
     problems = []
+    not_strings = [key for key in state if not isinstance(key, str)]
+    if not_strings:
+        problems.append(f"keys that are not strings: {_shown([repr(k) for k in not_strings])}")
+    wanted = set(names)
     missing = [name for name in names if name not in state]
-    extra = sorted(set(state) - set(names))
-    wrong = [
-        name for name in names
-        if name in state and not (_is_number(state[name]) and math.isfinite(state[name]))
-    ]
+    extra = sorted(key for key in state if isinstance(key, str) and key not in wanted)
+    wrong = [name for name in names if name in state and not _is_finite_number(state[name])]
     kinds = (("missing", missing), ("unexpected", extra), ("not a finite number", wrong))
     for kind, found in kinds:
         if found:
-            shown = ", ".join(found[:5]) + (f" and {len(found) - 5} more" if len(found) > 5 else "")
-            problems.append(f"{kind}: {shown}")
+            problems.append(f"{kind}: {_shown(found)}")
     return problems
+
+
+def _shown(names: list[str]) -> str:
+    """The first five of ``names`` (each cut to 60 characters), and how many more."""
+    shown = [name if len(name) <= 60 else name[:57] + "..." for name in names[:5]]
+    more = f" and {len(names) - 5} more" if len(names) > 5 else ""
+    return ", ".join(shown) + more
 
 
 def _is_number(x: object) -> bool:
     return isinstance(x, (int, float)) and not isinstance(x, bool)
 
 
-def _read_model_file(path: Path) -> dict[str, Any]:
-    """The parsed contents of a saved model file, checked to be one."""
-    contents = path.read_bytes()  # FileNotFoundError names the path
+def _is_finite_number(x: object) -> bool:
+    """Whether ``x`` is an int or float (not a bool) that is a finite float."""
+    if not _is_number(x):
+        return False
     try:
-        document = json.loads(contents.decode("utf-8"))
+        return math.isfinite(float(x))  # type: ignore[arg-type]
+    except OverflowError:  # an int too large for a float
+        return False
+
+
+class _FileProblem(ValueError):
+    """Raised while parsing a model file, for a problem the JSON parser does not know."""
+
+
+def _parse_int(digits: str) -> int:
+    """``int(digits)``, refusing more than :data:`MAX_INT_DIGITS` digits (a million digits
+    take seconds to convert)."""
+    if len(digits.lstrip("-")) > MAX_INT_DIGITS:
+        raise _FileProblem(f"it holds an integer of {len(digits.lstrip('-'))} digits")
+    return int(digits)
+
+
+def _nesting(document: object, limit: int) -> bool:
+    """Whether ``document`` nests lists and dicts at most ``limit`` deep (iteratively)."""
+    level: list[object] = [document]
+    for _ in range(limit + 1):
+        level = [
+            child for item in level if isinstance(item, (list, dict))
+            for child in (item.values() if isinstance(item, dict) else item)
+        ]
+        if not level:
+            return True
+    return False
+
+
+def _read_model_file(path: Path) -> dict[str, Any]:
+    """The parsed contents of a saved model file, checked to be one.
+
+    Every problem is a ``ValueError`` naming ``path``: not UTF-8, not JSON, nested too
+    deeply, an integer too long, not a model file, an unknown or non-integer version,
+    a missing or wrong field, or a checksum that does not match.
+    """
+    try:
+        contents = read_regular_file(path)  # FileNotFoundError names the path
+    except ValueError as error:  # a device or a FIFO: never read
+        raise ValueError(f"{path} is not a saved model: {error}") from None
+    try:
+        document = json.loads(contents.decode("utf-8"), parse_int=_parse_int)
+    except _FileProblem as problem:
+        raise ValueError(f"{path} is not a saved model: {problem}") from None
+    except RecursionError:
+        raise ValueError(f"{path} is not a saved model: its JSON is nested too deeply") from None
     except ValueError as error:  # not UTF-8, or not JSON (truncated, foreign)
         raise ValueError(f"{path} is not a saved model: not JSON ({error})") from None
+    if not _nesting(document, MAX_NESTING):
+        raise ValueError(
+            f"{path} is not a saved model: its JSON is nested too deeply "
+            f"(more than {MAX_NESTING} levels)"
+        )
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise ValueError(f"{path} is not a saved model: it has no 'format': {FORMAT!r} field")
-    if document.get("version") != FORMAT_VERSION:
+    version = document.get("version")
+    if type(version) is not int or version not in READABLE_VERSIONS:
         raise ValueError(
-            f"{path} is a saved model of format version {document.get('version')!r}; "
-            f"this version of autograd_scalar reads version {FORMAT_VERSION}"
+            f"{path} is a saved model of format version {version!r}; this version of "
+            f"autograd_scalar reads versions {', '.join(map(str, READABLE_VERSIONS))}"
         )
     for field, kind in (("class", str), ("config", dict), ("state", dict)):
         if not isinstance(document.get(field), kind):
             raise ValueError(f"{path} is not a valid saved model: bad or missing {field!r} field")
+    checksum = document.get("checksum")
+    if checksum is None and version >= 2:
+        raise ValueError(f"{path} is not a valid saved model: it has no 'checksum' field")
+    if checksum is not None and checksum != _checksum(document):
+        raise ValueError(
+            f"{path} is not a valid saved model: its contents do not match its checksum "
+            "(the file was changed or damaged after it was saved)"
+        )
     return document
+
+
+def _config_fields(
+    config: dict[str, Any], required: tuple[str, ...], optional: tuple[str, ...]
+) -> list[str]:
+    """Problems with the keys of a library model's ``config``: missing or unexpected ones."""
+    problems = [f"missing {key!r}" for key in required if key not in config]
+    known = set(required) | set(optional)
+    unexpected = [key for key in config if key not in known]
+    if unexpected:
+        problems.append(f"unexpected {_shown([repr(key) for key in unexpected])}")
+    return problems
+
+
+def _size_problem(name: str, value: object) -> str | None:
+    """Why ``value`` is not a size (an int of at least 1, not a bool), or None if it is."""
+    if type(value) is not int:
+        return f"{name!r} must be an integer, not {type(value).__name__}"
+    if value < 1:
+        return f"{name!r} must be at least 1, not {value}"
+    return None
+
+
+def _activation_problems(config: dict[str, Any], *names: str) -> list[str]:
+    """Problems with the activation names in ``config`` (those present)."""
+    return [
+        f"{name!r} must be one of {', '.join(ACTIVATIONS)}, not {_short_repr(config[name])}"
+        for name in names
+        if name in config and not (isinstance(config[name], str) and config[name] in ACTIVATIONS)
+    ]
+
+
+def _short_repr(value: object) -> str:
+    """``repr(value)``, cut to 60 characters."""
+    shown = repr(value)
+    return shown if len(shown) <= 60 else shown[:57] + "..."
+
+
+def _count_problem(expected: int, parameters: int) -> list[str]:
+    """A problem if the config's ``expected`` parameter count is not the state's."""
+    if expected == parameters:
+        return []
+    return [f"it describes {expected} parameters, but the state has {parameters}"]
 
 
 def _random(seed: Seed) -> random.Random:
@@ -344,7 +541,20 @@ class Neuron(Module):
         return self._activate(dot(self.w, x, self.b))
 
     def config(self) -> dict[str, Any]:
+        """``nin`` and ``activation``, the arguments that rebuild this neuron."""
         return {"nin": self.nin, "activation": self.activation}
+
+    @classmethod
+    def _config_problems(cls, config: dict[str, Any], parameters: int) -> list[str]:
+        """Problems with a saved neuron's config: sizes, activation and ``nin + 1`` parameters."""
+        problems = _config_fields(config, ("nin",), ("activation",))
+        problems += _activation_problems(config, "activation")
+        size = _size_problem("nin", config.get("nin")) if "nin" in config else None
+        if size:
+            problems.append(size)
+        if not problems:
+            problems += _count_problem(config["nin"] + 1, parameters)
+        return problems
 
     def __repr__(self) -> str:
         return f"Neuron({self.nin} → 1 {self.activation}, {self.num_parameters()} parameters)"
@@ -391,7 +601,22 @@ class Layer(Module):
         return _single_or_list(self.outputs(x))
 
     def config(self) -> dict[str, Any]:
+        """``nin``, ``nout`` and ``activation``, the arguments that rebuild this layer."""
         return {"nin": self.nin, "nout": len(self.neurons), "activation": self.activation}
+
+    @classmethod
+    def _config_problems(cls, config: dict[str, Any], parameters: int) -> list[str]:
+        """Problems with a saved layer's config: sizes, activation and ``(nin + 1) * nout``
+        parameters."""
+        problems = _config_fields(config, ("nin", "nout"), ("activation",))
+        problems += _activation_problems(config, "activation")
+        for name in ("nin", "nout"):
+            size = _size_problem(name, config[name]) if name in config else None
+            if size:
+                problems.append(size)
+        if not problems:
+            problems += _count_problem((config["nin"] + 1) * config["nout"], parameters)
+        return problems
 
     def __repr__(self) -> str:
         return (
@@ -453,7 +678,40 @@ class MLP(Module):
             outputs = layer.outputs(outputs)
         return _single_or_list(outputs)
 
+    @classmethod
+    def _config_problems(cls, config: dict[str, Any], parameters: int) -> list[str]:
+        """Problems with a saved MLP's config: sizes, activations, and as many parameters
+        as the state holds (the sum of ``(fan_in + 1) * width`` over the layers)."""
+        problems = _config_fields(
+            config, ("nin", "nouts"), ("activation", "output_activation")
+        )
+        problems += _activation_problems(config, "activation", "output_activation")
+        if "nin" in config:
+            size = _size_problem("nin", config["nin"])
+            if size:
+                problems.append(size)
+        nouts = config.get("nouts")
+        if "nouts" in config:
+            if not isinstance(nouts, list) or not nouts:
+                problems.append(
+                    f"'nouts' must be a non-empty list of sizes, not {_short_repr(nouts)}"
+                )
+            elif len(nouts) > parameters:  # every layer has parameters: it cannot fit
+                problems.append(
+                    f"'nouts' has {len(nouts)} layers, more than the state's {parameters} "
+                    "parameters"
+                )
+            else:
+                sizes = [_size_problem(f"nouts[{i}]", n) for i, n in enumerate(nouts)]
+                problems += [problem for problem in sizes if problem]
+        if not problems:
+            widths: list[int] = [config["nin"], *config["nouts"]]
+            expected = sum((widths[i] + 1) * widths[i + 1] for i in range(len(widths) - 1))
+            problems += _count_problem(expected, parameters)
+        return problems
+
     def config(self) -> dict[str, Any]:
+        """``nin``, ``nouts`` and the activations, the arguments that rebuild this MLP."""
         return {
             "nin": self.nin,
             "nouts": [len(layer.neurons) for layer in self.layers],
