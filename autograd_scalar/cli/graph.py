@@ -26,17 +26,18 @@ import argparse
 import keyword
 import math
 import sys
+import unicodedata
 from collections.abc import Sequence
 
 from ..engine import Value, topological_order
 from ..expression import ALLOWED, evaluate
-from ..viz import FORMATS, render
+from ..viz import DEFAULT_TIMEOUT, FORMATS, RenderTimeout, render
 
 __all__ = ["configure", "prepare", "run"]
 
 # The options, each with whether it takes a value; configure() adds exactly these.
 _OPTIONS = {"-h": False, "--help": False, "-o": True, "--output": True, "--rankdir": True,
-            "--max-nodes": True, "--show-order": False}
+            "--max-nodes": True, "--show-order": False, "--timeout": True}
 # Marks an argument that argparse must take as a positional although it starts with "-".
 # No argument from a real command line can hold a NUL, so the mark cannot be mistaken.
 _MARK = "\0"
@@ -67,6 +68,20 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="refuse to draw graphs of more than N Values (default: 500)")
     parser.add_argument("--show-order", action="store_true",
                         help="number each Value by the step at which backward reaches it")
+    parser.add_argument("--timeout", type=_seconds, default=DEFAULT_TIMEOUT, metavar="SECONDS",
+                        help="stop Graphviz if laying the graph out takes longer "
+                             f"(default: {DEFAULT_TIMEOUT:g})")
+
+
+def _seconds(text: str) -> float:
+    """``--timeout``'s value: a positive, finite number of seconds."""
+    try:
+        seconds = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not (math.isfinite(seconds) and seconds > 0):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number of seconds")
+    return seconds
 
 
 def prepare(arguments: list[str]) -> list[str]:
@@ -135,10 +150,16 @@ def run(args: argparse.Namespace) -> int:
         return _fail(f"the graph has {values} Values, more than --max-nodes {args.max_nodes}; "
                      f"pass --max-nodes {values} (or more) to draw it")
     try:
-        written = render(root, args.output, rankdir=args.rankdir,
-                         max_nodes=args.max_nodes, show_order=args.show_order)
+        written = render(root, args.output, rankdir=args.rankdir, max_nodes=args.max_nodes,
+                         show_order=args.show_order, timeout=args.timeout)
     except OSError as error:  # writing the picture failed
         return _fail(f"cannot write {args.output}: {error.strerror or error}")
+    except RenderTimeout as error:
+        tb = "" if args.rankdir == "TB" else "try --rankdir TB, "
+        return _fail(f"{error.program} took more than {error.timeout:g} s to lay out this graph "
+                     f"of {error.values} Values and {error.edges} edges, and was stopped; "
+                     f"draw a smaller expression, {tb}write it to a .dot file and lay that "
+                     f"out elsewhere, or allow more time with --timeout SECONDS")
     except (ValueError, RuntimeError) as error:
         return _fail(str(error))
     print(f"\ngraph written to {written}")
@@ -152,17 +173,28 @@ def _fail(message: str) -> int:
 
 
 def _parse_variables(pairs: Sequence[str]) -> dict[str, float]:
-    """``["x=0.5", "w=-1.2"]`` as ``{"x": 0.5, "w": -1.2}``, or a ValueError naming the bad pair."""
+    """``["x=0.5", "w=-1.2"]`` as ``{"x": 0.5, "w": -1.2}``, or a ValueError naming the bad pair.
+
+    Each NAME is normalised as Python normalises the names in an expression
+    (NFKC: the fullwidth x, U+FF58, is ``x``), so the expression and the
+    variables may write a name either way and still mean the one variable,
+    and the two spellings given together are one variable given twice.
+    """
     variables: dict[str, float] = {}
+    written: dict[str, str] = {}  # each normalised name as it was given
     for pair in pairs:
         name, equals, text = pair.partition("=")
         name = name.strip()
         if not equals or not name:
             raise ValueError(f"expected NAME=VALUE, as in x=0.5, not {pair!r}")
+        given, name = name, unicodedata.normalize("NFKC", name)
         if not name.isidentifier() or keyword.iskeyword(name):
-            raise ValueError(f"{name!r} is not a variable name (in {pair!r})")
+            raise ValueError(f"{given!r} is not a variable name (in {pair!r})")
         if name in variables:
-            raise ValueError(f"variable {name!r} is given twice")
+            both = "" if written[name] == given else (
+                f" (as {written[name]!r} and {given!r}, which Python reads as the same name)")
+            raise ValueError(f"variable {name!r} is given twice{both}")
+        written[name] = given
         try:
             number = float(text)
         except ValueError:
