@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from math import cos, erf, exp, sin
-from typing import TYPE_CHECKING
+from typing import Any
 
 from .ops import (
     accumulate,
@@ -26,14 +26,14 @@ from .ops import (
     sqrt_grad,
 )
 
-if TYPE_CHECKING:
-    from .engine import Value
-
-Ready = Callable[["Value"], None]
+# A rule reads a node's slots, which the engine defines; typed loosely here so that
+# this module needs nothing from the engine, which imports it.
+Node = Any
+Ready = Callable[[Any], None]
 
 __all__: list[str] = []
 
-def add_values(node: Value, ready: Ready) -> None:
+def add_values(node: Node, ready: Ready) -> None:
     """Backward of add, every operand a Value, on floats."""
     g = node.grad
     pa = node._first
@@ -52,7 +52,7 @@ def add_values(node: Value, ready: Ready) -> None:
             ready(pb)
 
 
-def add_values_graph(node: Value, ready: Ready) -> None:
+def add_values_graph(node: Node, ready: Ready) -> None:
     """Backward of add, every operand a Value, on Values, for create_graph=True."""
     g = node.grad
     pa = node._first
@@ -71,7 +71,7 @@ def add_values_graph(node: Value, ready: Ready) -> None:
             ready(pb)
 
 
-def add_left(node: Value, ready: Ready) -> None:
+def add_left(node: Node, ready: Ready) -> None:
     """Backward of add, the second operand a constant, on floats."""
     g = node.grad
     pa = node._first
@@ -83,7 +83,7 @@ def add_left(node: Value, ready: Ready) -> None:
             ready(pa)
 
 
-def add_left_graph(node: Value, ready: Ready) -> None:
+def add_left_graph(node: Node, ready: Ready) -> None:
     """Backward of add, the second operand a constant, on Values, for create_graph=True."""
     g = node.grad
     pa = node._first
@@ -95,7 +95,7 @@ def add_left_graph(node: Value, ready: Ready) -> None:
             ready(pa)
 
 
-def add_right(node: Value, ready: Ready) -> None:
+def add_right(node: Node, ready: Ready) -> None:
     """Backward of add, the first operand a constant, on floats."""
     g = node.grad
     pb = node._first
@@ -107,7 +107,7 @@ def add_right(node: Value, ready: Ready) -> None:
             ready(pb)
 
 
-def add_right_graph(node: Value, ready: Ready) -> None:
+def add_right_graph(node: Node, ready: Ready) -> None:
     """Backward of add, the first operand a constant, on Values, for create_graph=True."""
     g = node.grad
     pb = node._first
@@ -119,7 +119,7 @@ def add_right_graph(node: Value, ready: Ready) -> None:
             ready(pb)
 
 
-def sub_values(node: Value, ready: Ready) -> None:
+def sub_values(node: Node, ready: Ready) -> None:
     """Backward of sub, every operand a Value, on floats."""
     g = node.grad
     pa = node._first
@@ -138,7 +138,7 @@ def sub_values(node: Value, ready: Ready) -> None:
             ready(pb)
 
 
-def sub_values_graph(node: Value, ready: Ready) -> None:
+def sub_values_graph(node: Node, ready: Ready) -> None:
     """Backward of sub, every operand a Value, on Values, for create_graph=True."""
     g = node.grad
     pa = node._first
@@ -157,7 +157,7 @@ def sub_values_graph(node: Value, ready: Ready) -> None:
             ready(pb)
 
 
-def sub_left(node: Value, ready: Ready) -> None:
+def sub_left(node: Node, ready: Ready) -> None:
     """Backward of sub, the second operand a constant, on floats."""
     g = node.grad
     pa = node._first
@@ -169,7 +169,7 @@ def sub_left(node: Value, ready: Ready) -> None:
             ready(pa)
 
 
-def sub_left_graph(node: Value, ready: Ready) -> None:
+def sub_left_graph(node: Node, ready: Ready) -> None:
     """Backward of sub, the second operand a constant, on Values, for create_graph=True."""
     g = node.grad
     pa = node._first
@@ -181,7 +181,7 @@ def sub_left_graph(node: Value, ready: Ready) -> None:
             ready(pa)
 
 
-def sub_right(node: Value, ready: Ready) -> None:
+def sub_right(node: Node, ready: Ready) -> None:
     """Backward of sub, the first operand a constant, on floats."""
     g = node.grad
     pb = node._first
@@ -193,7 +193,7 @@ def sub_right(node: Value, ready: Ready) -> None:
             ready(pb)
 
 
-def sub_right_graph(node: Value, ready: Ready) -> None:
+def sub_right_graph(node: Node, ready: Ready) -> None:
     """Backward of sub, the first operand a constant, on Values, for create_graph=True."""
     g = node.grad
     pb = node._first
@@ -205,7 +205,7 @@ def sub_right_graph(node: Value, ready: Ready) -> None:
             ready(pb)
 
 
-def mul_values(node: Value, ready: Ready) -> None:
+def mul_values(node: Node, ready: Ready) -> None:
     """Backward of mul, every operand a Value, on floats."""
     g = node.grad
     pa = node._first
@@ -226,7 +226,7 @@ def mul_values(node: Value, ready: Ready) -> None:
             ready(pb)
 
 
-def mul_values_graph(node: Value, ready: Ready) -> None:
+def mul_values_graph(node: Node, ready: Ready) -> None:
     """Backward of mul, every operand a Value, on Values, for create_graph=True."""
     g = node.grad
     pa = node._first
@@ -247,7 +247,7 @@ def mul_values_graph(node: Value, ready: Ready) -> None:
             ready(pb)
 
 
-def mul_left(node: Value, ready: Ready) -> None:
+def mul_left(node: Node, ready: Ready) -> None:
     """Backward of mul, the second operand a constant, on floats."""
     g = node.grad
     pa = node._first
@@ -260,7 +260,7 @@ def mul_left(node: Value, ready: Ready) -> None:
             ready(pa)
 
 
-def mul_left_graph(node: Value, ready: Ready) -> None:
+def mul_left_graph(node: Node, ready: Ready) -> None:
     """Backward of mul, the second operand a constant, on Values, for create_graph=True."""
     g = node.grad
     pa = node._first
@@ -273,7 +273,7 @@ def mul_left_graph(node: Value, ready: Ready) -> None:
             ready(pa)
 
 
-def mul_right(node: Value, ready: Ready) -> None:
+def mul_right(node: Node, ready: Ready) -> None:
     """Backward of mul, the first operand a constant, on floats."""
     g = node.grad
     pb = node._first
@@ -286,7 +286,7 @@ def mul_right(node: Value, ready: Ready) -> None:
             ready(pb)
 
 
-def mul_right_graph(node: Value, ready: Ready) -> None:
+def mul_right_graph(node: Node, ready: Ready) -> None:
     """Backward of mul, the first operand a constant, on Values, for create_graph=True."""
     g = node.grad
     pb = node._first
@@ -299,7 +299,7 @@ def mul_right_graph(node: Value, ready: Ready) -> None:
             ready(pb)
 
 
-def div_values(node: Value, ready: Ready) -> None:
+def div_values(node: Node, ready: Ready) -> None:
     """Backward of div, every operand a Value, on floats."""
     g = node.grad
     pa = node._first
@@ -320,7 +320,7 @@ def div_values(node: Value, ready: Ready) -> None:
             ready(pb)
 
 
-def div_values_graph(node: Value, ready: Ready) -> None:
+def div_values_graph(node: Node, ready: Ready) -> None:
     """Backward of div, every operand a Value, on Values, for create_graph=True."""
     g = node.grad
     pa = node._first
@@ -341,7 +341,7 @@ def div_values_graph(node: Value, ready: Ready) -> None:
             ready(pb)
 
 
-def div_left(node: Value, ready: Ready) -> None:
+def div_left(node: Node, ready: Ready) -> None:
     """Backward of div, the second operand a constant, on floats."""
     g = node.grad
     pa = node._first
@@ -354,7 +354,7 @@ def div_left(node: Value, ready: Ready) -> None:
             ready(pa)
 
 
-def div_left_graph(node: Value, ready: Ready) -> None:
+def div_left_graph(node: Node, ready: Ready) -> None:
     """Backward of div, the second operand a constant, on Values, for create_graph=True."""
     g = node.grad
     pa = node._first
@@ -367,7 +367,7 @@ def div_left_graph(node: Value, ready: Ready) -> None:
             ready(pa)
 
 
-def div_right(node: Value, ready: Ready) -> None:
+def div_right(node: Node, ready: Ready) -> None:
     """Backward of div, the first operand a constant, on floats."""
     g = node.grad
     pb = node._first
@@ -381,7 +381,7 @@ def div_right(node: Value, ready: Ready) -> None:
             ready(pb)
 
 
-def div_right_graph(node: Value, ready: Ready) -> None:
+def div_right_graph(node: Node, ready: Ready) -> None:
     """Backward of div, the first operand a constant, on Values, for create_graph=True."""
     g = node.grad
     pb = node._first
@@ -395,7 +395,7 @@ def div_right_graph(node: Value, ready: Ready) -> None:
             ready(pb)
 
 
-def pow_values(node: Value, ready: Ready) -> None:
+def pow_values(node: Node, ready: Ready) -> None:
     """Backward of pow, every operand a Value, on floats."""
     g = node.grad
     pa = node._first
@@ -417,7 +417,7 @@ def pow_values(node: Value, ready: Ready) -> None:
             ready(pb)
 
 
-def pow_values_graph(node: Value, ready: Ready) -> None:
+def pow_values_graph(node: Node, ready: Ready) -> None:
     """Backward of pow, every operand a Value, on Values, for create_graph=True."""
     g = node.grad
     pa = node._first
@@ -439,7 +439,7 @@ def pow_values_graph(node: Value, ready: Ready) -> None:
             ready(pb)
 
 
-def pow_left(node: Value, ready: Ready) -> None:
+def pow_left(node: Node, ready: Ready) -> None:
     """Backward of pow, the second operand a constant, on floats."""
     g = node.grad
     pa = node._first
@@ -453,7 +453,7 @@ def pow_left(node: Value, ready: Ready) -> None:
             ready(pa)
 
 
-def pow_left_graph(node: Value, ready: Ready) -> None:
+def pow_left_graph(node: Node, ready: Ready) -> None:
     """Backward of pow, the second operand a constant, on Values, for create_graph=True."""
     g = node.grad
     pa = node._first
@@ -467,7 +467,7 @@ def pow_left_graph(node: Value, ready: Ready) -> None:
             ready(pa)
 
 
-def pow_right(node: Value, ready: Ready) -> None:
+def pow_right(node: Node, ready: Ready) -> None:
     """Backward of pow, the first operand a constant, on floats."""
     g = node.grad
     pb = node._first
@@ -481,7 +481,7 @@ def pow_right(node: Value, ready: Ready) -> None:
             ready(pb)
 
 
-def pow_right_graph(node: Value, ready: Ready) -> None:
+def pow_right_graph(node: Node, ready: Ready) -> None:
     """Backward of pow, the first operand a constant, on Values, for create_graph=True."""
     g = node.grad
     pb = node._first
@@ -495,7 +495,7 @@ def pow_right_graph(node: Value, ready: Ready) -> None:
             ready(pb)
 
 
-def neg_unary(node: Value, ready: Ready) -> None:
+def neg_unary(node: Node, ready: Ready) -> None:
     """Backward of neg, on floats."""
     g = node.grad
     pa = node._first
@@ -507,7 +507,7 @@ def neg_unary(node: Value, ready: Ready) -> None:
             ready(pa)
 
 
-def neg_unary_graph(node: Value, ready: Ready) -> None:
+def neg_unary_graph(node: Node, ready: Ready) -> None:
     """Backward of neg, on Values, for create_graph=True."""
     g = node.grad
     pa = node._first
@@ -519,7 +519,7 @@ def neg_unary_graph(node: Value, ready: Ready) -> None:
             ready(pa)
 
 
-def abs_unary(node: Value, ready: Ready) -> None:
+def abs_unary(node: Node, ready: Ready) -> None:
     """Backward of abs, on floats."""
     g = node.grad
     pa = node._first
@@ -532,7 +532,7 @@ def abs_unary(node: Value, ready: Ready) -> None:
             ready(pa)
 
 
-def abs_unary_graph(node: Value, ready: Ready) -> None:
+def abs_unary_graph(node: Node, ready: Ready) -> None:
     """Backward of abs, on Values, for create_graph=True."""
     g = node.grad
     pa = node._first
@@ -545,7 +545,7 @@ def abs_unary_graph(node: Value, ready: Ready) -> None:
             ready(pa)
 
 
-def exp_unary(node: Value, ready: Ready) -> None:
+def exp_unary(node: Node, ready: Ready) -> None:
     """Backward of exp, on floats."""
     g = node.grad
     pa = node._first
@@ -558,7 +558,7 @@ def exp_unary(node: Value, ready: Ready) -> None:
             ready(pa)
 
 
-def exp_unary_graph(node: Value, ready: Ready) -> None:
+def exp_unary_graph(node: Node, ready: Ready) -> None:
     """Backward of exp, on Values, for create_graph=True."""
     g = node.grad
     pa = node._first
@@ -571,7 +571,7 @@ def exp_unary_graph(node: Value, ready: Ready) -> None:
             ready(pa)
 
 
-def log_unary(node: Value, ready: Ready) -> None:
+def log_unary(node: Node, ready: Ready) -> None:
     """Backward of log, on floats."""
     g = node.grad
     pa = node._first
@@ -584,7 +584,7 @@ def log_unary(node: Value, ready: Ready) -> None:
             ready(pa)
 
 
-def log_unary_graph(node: Value, ready: Ready) -> None:
+def log_unary_graph(node: Node, ready: Ready) -> None:
     """Backward of log, on Values, for create_graph=True."""
     g = node.grad
     pa = node._first
@@ -597,7 +597,7 @@ def log_unary_graph(node: Value, ready: Ready) -> None:
             ready(pa)
 
 
-def sqrt_unary(node: Value, ready: Ready) -> None:
+def sqrt_unary(node: Node, ready: Ready) -> None:
     """Backward of sqrt, on floats."""
     g = node.grad
     pa = node._first
@@ -610,7 +610,7 @@ def sqrt_unary(node: Value, ready: Ready) -> None:
             ready(pa)
 
 
-def sqrt_unary_graph(node: Value, ready: Ready) -> None:
+def sqrt_unary_graph(node: Node, ready: Ready) -> None:
     """Backward of sqrt, on Values, for create_graph=True."""
     g = node.grad
     pa = node._first
@@ -623,7 +623,7 @@ def sqrt_unary_graph(node: Value, ready: Ready) -> None:
             ready(pa)
 
 
-def sin_unary(node: Value, ready: Ready) -> None:
+def sin_unary(node: Node, ready: Ready) -> None:
     """Backward of sin, on floats."""
     g = node.grad
     pa = node._first
@@ -636,7 +636,7 @@ def sin_unary(node: Value, ready: Ready) -> None:
             ready(pa)
 
 
-def sin_unary_graph(node: Value, ready: Ready) -> None:
+def sin_unary_graph(node: Node, ready: Ready) -> None:
     """Backward of sin, on Values, for create_graph=True."""
     g = node.grad
     pa = node._first
@@ -649,7 +649,7 @@ def sin_unary_graph(node: Value, ready: Ready) -> None:
             ready(pa)
 
 
-def cos_unary(node: Value, ready: Ready) -> None:
+def cos_unary(node: Node, ready: Ready) -> None:
     """Backward of cos, on floats."""
     g = node.grad
     pa = node._first
@@ -662,7 +662,7 @@ def cos_unary(node: Value, ready: Ready) -> None:
             ready(pa)
 
 
-def cos_unary_graph(node: Value, ready: Ready) -> None:
+def cos_unary_graph(node: Node, ready: Ready) -> None:
     """Backward of cos, on Values, for create_graph=True."""
     g = node.grad
     pa = node._first
@@ -675,7 +675,7 @@ def cos_unary_graph(node: Value, ready: Ready) -> None:
             ready(pa)
 
 
-def tan_unary(node: Value, ready: Ready) -> None:
+def tan_unary(node: Node, ready: Ready) -> None:
     """Backward of tan, on floats."""
     g = node.grad
     pa = node._first
@@ -688,7 +688,7 @@ def tan_unary(node: Value, ready: Ready) -> None:
             ready(pa)
 
 
-def tan_unary_graph(node: Value, ready: Ready) -> None:
+def tan_unary_graph(node: Node, ready: Ready) -> None:
     """Backward of tan, on Values, for create_graph=True."""
     g = node.grad
     pa = node._first
@@ -701,7 +701,7 @@ def tan_unary_graph(node: Value, ready: Ready) -> None:
             ready(pa)
 
 
-def atan_unary(node: Value, ready: Ready) -> None:
+def atan_unary(node: Node, ready: Ready) -> None:
     """Backward of atan, on floats."""
     g = node.grad
     pa = node._first
@@ -714,7 +714,7 @@ def atan_unary(node: Value, ready: Ready) -> None:
             ready(pa)
 
 
-def atan_unary_graph(node: Value, ready: Ready) -> None:
+def atan_unary_graph(node: Node, ready: Ready) -> None:
     """Backward of atan, on Values, for create_graph=True."""
     g = node.grad
     pa = node._first
@@ -727,7 +727,7 @@ def atan_unary_graph(node: Value, ready: Ready) -> None:
             ready(pa)
 
 
-def erf_unary(node: Value, ready: Ready) -> None:
+def erf_unary(node: Node, ready: Ready) -> None:
     """Backward of erf, on floats."""
     g = node.grad
     pa = node._first
@@ -740,7 +740,7 @@ def erf_unary(node: Value, ready: Ready) -> None:
             ready(pa)
 
 
-def erf_unary_graph(node: Value, ready: Ready) -> None:
+def erf_unary_graph(node: Node, ready: Ready) -> None:
     """Backward of erf, on Values, for create_graph=True."""
     g = node.grad
     pa = node._first
@@ -753,7 +753,7 @@ def erf_unary_graph(node: Value, ready: Ready) -> None:
             ready(pa)
 
 
-def reciprocal_unary(node: Value, ready: Ready) -> None:
+def reciprocal_unary(node: Node, ready: Ready) -> None:
     """Backward of reciprocal, on floats."""
     g = node.grad
     pa = node._first
@@ -766,7 +766,7 @@ def reciprocal_unary(node: Value, ready: Ready) -> None:
             ready(pa)
 
 
-def reciprocal_unary_graph(node: Value, ready: Ready) -> None:
+def reciprocal_unary_graph(node: Node, ready: Ready) -> None:
     """Backward of reciprocal, on Values, for create_graph=True."""
     g = node.grad
     pa = node._first
@@ -779,7 +779,7 @@ def reciprocal_unary_graph(node: Value, ready: Ready) -> None:
             ready(pa)
 
 
-def relu_unary(node: Value, ready: Ready) -> None:
+def relu_unary(node: Node, ready: Ready) -> None:
     """Backward of relu, on floats."""
     g = node.grad
     pa = node._first
@@ -792,7 +792,7 @@ def relu_unary(node: Value, ready: Ready) -> None:
             ready(pa)
 
 
-def relu_unary_graph(node: Value, ready: Ready) -> None:
+def relu_unary_graph(node: Node, ready: Ready) -> None:
     """Backward of relu, on Values, for create_graph=True."""
     g = node.grad
     pa = node._first
@@ -805,7 +805,7 @@ def relu_unary_graph(node: Value, ready: Ready) -> None:
             ready(pa)
 
 
-def leaky_relu_unary(node: Value, ready: Ready) -> None:
+def leaky_relu_unary(node: Node, ready: Ready) -> None:
     """Backward of leaky_relu, on floats."""
     g = node.grad
     pa = node._first
@@ -819,7 +819,7 @@ def leaky_relu_unary(node: Value, ready: Ready) -> None:
             ready(pa)
 
 
-def leaky_relu_unary_graph(node: Value, ready: Ready) -> None:
+def leaky_relu_unary_graph(node: Node, ready: Ready) -> None:
     """Backward of leaky_relu, on Values, for create_graph=True."""
     g = node.grad
     pa = node._first
@@ -833,7 +833,7 @@ def leaky_relu_unary_graph(node: Value, ready: Ready) -> None:
             ready(pa)
 
 
-def tanh_unary(node: Value, ready: Ready) -> None:
+def tanh_unary(node: Node, ready: Ready) -> None:
     """Backward of tanh, on floats."""
     g = node.grad
     pa = node._first
@@ -846,7 +846,7 @@ def tanh_unary(node: Value, ready: Ready) -> None:
             ready(pa)
 
 
-def tanh_unary_graph(node: Value, ready: Ready) -> None:
+def tanh_unary_graph(node: Node, ready: Ready) -> None:
     """Backward of tanh, on Values, for create_graph=True."""
     g = node.grad
     pa = node._first
@@ -859,7 +859,7 @@ def tanh_unary_graph(node: Value, ready: Ready) -> None:
             ready(pa)
 
 
-def sigmoid_unary(node: Value, ready: Ready) -> None:
+def sigmoid_unary(node: Node, ready: Ready) -> None:
     """Backward of sigmoid, on floats."""
     g = node.grad
     pa = node._first
@@ -872,7 +872,7 @@ def sigmoid_unary(node: Value, ready: Ready) -> None:
             ready(pa)
 
 
-def sigmoid_unary_graph(node: Value, ready: Ready) -> None:
+def sigmoid_unary_graph(node: Node, ready: Ready) -> None:
     """Backward of sigmoid, on Values, for create_graph=True."""
     g = node.grad
     pa = node._first
@@ -885,7 +885,7 @@ def sigmoid_unary_graph(node: Value, ready: Ready) -> None:
             ready(pa)
 
 
-def elu_unary(node: Value, ready: Ready) -> None:
+def elu_unary(node: Node, ready: Ready) -> None:
     """Backward of elu, on floats."""
     g = node.grad
     pa = node._first
@@ -900,7 +900,7 @@ def elu_unary(node: Value, ready: Ready) -> None:
             ready(pa)
 
 
-def elu_unary_graph(node: Value, ready: Ready) -> None:
+def elu_unary_graph(node: Node, ready: Ready) -> None:
     """Backward of elu, on Values, for create_graph=True."""
     g = node.grad
     pa = node._first
@@ -915,7 +915,7 @@ def elu_unary_graph(node: Value, ready: Ready) -> None:
             ready(pa)
 
 
-def softplus_unary(node: Value, ready: Ready) -> None:
+def softplus_unary(node: Node, ready: Ready) -> None:
     """Backward of softplus, on floats."""
     g = node.grad
     pa = node._first
@@ -928,7 +928,7 @@ def softplus_unary(node: Value, ready: Ready) -> None:
             ready(pa)
 
 
-def softplus_unary_graph(node: Value, ready: Ready) -> None:
+def softplus_unary_graph(node: Node, ready: Ready) -> None:
     """Backward of softplus, on Values, for create_graph=True."""
     g = node.grad
     pa = node._first
@@ -941,7 +941,7 @@ def softplus_unary_graph(node: Value, ready: Ready) -> None:
             ready(pa)
 
 
-def gelu_unary(node: Value, ready: Ready) -> None:
+def gelu_unary(node: Node, ready: Ready) -> None:
     """Backward of gelu, on floats."""
     g = node.grad
     pa = node._first
@@ -954,7 +954,7 @@ def gelu_unary(node: Value, ready: Ready) -> None:
             ready(pa)
 
 
-def gelu_unary_graph(node: Value, ready: Ready) -> None:
+def gelu_unary_graph(node: Node, ready: Ready) -> None:
     """Backward of gelu, on Values, for create_graph=True."""
     g = node.grad
     pa = node._first
@@ -967,7 +967,7 @@ def gelu_unary_graph(node: Value, ready: Ready) -> None:
             ready(pa)
 
 
-def maximum_values(node: Value, ready: Ready) -> None:
+def maximum_values(node: Node, ready: Ready) -> None:
     """Backward of maximum, every operand a Value, on floats."""
     g = node.grad
     pa = node._first
@@ -988,7 +988,7 @@ def maximum_values(node: Value, ready: Ready) -> None:
             ready(pb)
 
 
-def maximum_values_graph(node: Value, ready: Ready) -> None:
+def maximum_values_graph(node: Node, ready: Ready) -> None:
     """Backward of maximum, every operand a Value, on Values, for create_graph=True."""
     g = node.grad
     pa = node._first
@@ -1009,7 +1009,7 @@ def maximum_values_graph(node: Value, ready: Ready) -> None:
             ready(pb)
 
 
-def maximum_left(node: Value, ready: Ready) -> None:
+def maximum_left(node: Node, ready: Ready) -> None:
     """Backward of maximum, the second operand a constant, on floats."""
     g = node.grad
     pa = node._first
@@ -1023,7 +1023,7 @@ def maximum_left(node: Value, ready: Ready) -> None:
             ready(pa)
 
 
-def maximum_left_graph(node: Value, ready: Ready) -> None:
+def maximum_left_graph(node: Node, ready: Ready) -> None:
     """Backward of maximum, the second operand a constant, on Values, for create_graph=True."""
     g = node.grad
     pa = node._first
@@ -1037,7 +1037,7 @@ def maximum_left_graph(node: Value, ready: Ready) -> None:
             ready(pa)
 
 
-def maximum_right(node: Value, ready: Ready) -> None:
+def maximum_right(node: Node, ready: Ready) -> None:
     """Backward of maximum, the first operand a constant, on floats."""
     g = node.grad
     pb = node._first
@@ -1051,7 +1051,7 @@ def maximum_right(node: Value, ready: Ready) -> None:
             ready(pb)
 
 
-def maximum_right_graph(node: Value, ready: Ready) -> None:
+def maximum_right_graph(node: Node, ready: Ready) -> None:
     """Backward of maximum, the first operand a constant, on Values, for create_graph=True."""
     g = node.grad
     pb = node._first
@@ -1065,7 +1065,7 @@ def maximum_right_graph(node: Value, ready: Ready) -> None:
             ready(pb)
 
 
-def minimum_values(node: Value, ready: Ready) -> None:
+def minimum_values(node: Node, ready: Ready) -> None:
     """Backward of minimum, every operand a Value, on floats."""
     g = node.grad
     pa = node._first
@@ -1086,7 +1086,7 @@ def minimum_values(node: Value, ready: Ready) -> None:
             ready(pb)
 
 
-def minimum_values_graph(node: Value, ready: Ready) -> None:
+def minimum_values_graph(node: Node, ready: Ready) -> None:
     """Backward of minimum, every operand a Value, on Values, for create_graph=True."""
     g = node.grad
     pa = node._first
@@ -1107,7 +1107,7 @@ def minimum_values_graph(node: Value, ready: Ready) -> None:
             ready(pb)
 
 
-def minimum_left(node: Value, ready: Ready) -> None:
+def minimum_left(node: Node, ready: Ready) -> None:
     """Backward of minimum, the second operand a constant, on floats."""
     g = node.grad
     pa = node._first
@@ -1121,7 +1121,7 @@ def minimum_left(node: Value, ready: Ready) -> None:
             ready(pa)
 
 
-def minimum_left_graph(node: Value, ready: Ready) -> None:
+def minimum_left_graph(node: Node, ready: Ready) -> None:
     """Backward of minimum, the second operand a constant, on Values, for create_graph=True."""
     g = node.grad
     pa = node._first
@@ -1135,7 +1135,7 @@ def minimum_left_graph(node: Value, ready: Ready) -> None:
             ready(pa)
 
 
-def minimum_right(node: Value, ready: Ready) -> None:
+def minimum_right(node: Node, ready: Ready) -> None:
     """Backward of minimum, the first operand a constant, on floats."""
     g = node.grad
     pb = node._first
@@ -1149,7 +1149,7 @@ def minimum_right(node: Value, ready: Ready) -> None:
             ready(pb)
 
 
-def minimum_right_graph(node: Value, ready: Ready) -> None:
+def minimum_right_graph(node: Node, ready: Ready) -> None:
     """Backward of minimum, the first operand a constant, on Values, for create_graph=True."""
     g = node.grad
     pb = node._first
@@ -1163,7 +1163,7 @@ def minimum_right_graph(node: Value, ready: Ready) -> None:
             ready(pb)
 
 
-def clamp_unary(node: Value, ready: Ready) -> None:
+def clamp_unary(node: Node, ready: Ready) -> None:
     """Backward of clamp, on floats."""
     g = node.grad
     pa = node._first
@@ -1177,7 +1177,7 @@ def clamp_unary(node: Value, ready: Ready) -> None:
             ready(pa)
 
 
-def clamp_unary_graph(node: Value, ready: Ready) -> None:
+def clamp_unary_graph(node: Node, ready: Ready) -> None:
     """Backward of clamp, on Values, for create_graph=True."""
     g = node.grad
     pa = node._first
@@ -1191,7 +1191,7 @@ def clamp_unary_graph(node: Value, ready: Ready) -> None:
             ready(pa)
 
 
-def sum_nary(node: Value, ready: Ready) -> None:
+def sum_nary(node: Node, ready: Ready) -> None:
     """Backward of sum, every operand a Value, on floats."""
     g = node.grad
     parents = node._first
@@ -1206,7 +1206,7 @@ def sum_nary(node: Value, ready: Ready) -> None:
                 ready(parent)
 
 
-def sum_nary_graph(node: Value, ready: Ready) -> None:
+def sum_nary_graph(node: Node, ready: Ready) -> None:
     """Backward of sum, every operand a Value, on Values, for create_graph=True."""
     g = node.grad
     parents = node._first
@@ -1220,7 +1220,7 @@ def sum_nary_graph(node: Value, ready: Ready) -> None:
                 ready(parent)
 
 
-def dot_nary(node: Value, ready: Ready) -> None:
+def dot_nary(node: Node, ready: Ready) -> None:
     """Backward of dot, every operand a Value, on floats."""
     g = node.grad
     parents = node._first
@@ -1240,7 +1240,7 @@ def dot_nary(node: Value, ready: Ready) -> None:
                 ready(parent)
 
 
-def dot_nary_graph(node: Value, ready: Ready) -> None:
+def dot_nary_graph(node: Node, ready: Ready) -> None:
     """Backward of dot, every operand a Value, on Values, for create_graph=True."""
     g = node.grad
     parents = node._first
@@ -1259,7 +1259,7 @@ def dot_nary_graph(node: Value, ready: Ready) -> None:
                 ready(parent)
 
 
-def dot_mixed(node: Value, ready: Ready) -> None:
+def dot_mixed(node: Node, ready: Ready) -> None:
     """Backward of dot, Values and constants mixed, on floats."""
     g = node.grad
     parents = node._first
@@ -1280,7 +1280,7 @@ def dot_mixed(node: Value, ready: Ready) -> None:
                 ready(parent)
 
 
-def dot_mixed_graph(node: Value, ready: Ready) -> None:
+def dot_mixed_graph(node: Node, ready: Ready) -> None:
     """Backward of dot, Values and constants mixed, on Values, for create_graph=True."""
     g = node.grad
     parents = node._first

@@ -44,8 +44,8 @@ def test_one_table_entry_gives_a_method_a_function_rules_and_a_readme_row(
     assert "def cube(a: Operand) -> Value:" in files["engine.py"]
     assert '    "cube",' in files["engine.py"]  # in __all__
     assert '    "cube",' in files["__init__.py"]
-    assert "def cube_unary(node: Value, ready: Ready) -> None:" in files["_rules.py"]
-    assert "def cube_unary_graph(node: Value, ready: Ready) -> None:" in files["_rules.py"]
+    assert "def cube_unary(node: Node, ready: Ready) -> None:" in files["_rules.py"]
+    assert "def cube_unary_graph(node: Node, ready: Ready) -> None:" in files["_rules.py"]
     assert "| `cube(a)` | a ** 3 |" in files["README.md"]
 
 
