@@ -27,8 +27,10 @@ step), for a schedule.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable, Iterable
+from typing import Any
 
 from .engine import Value
 
@@ -41,9 +43,15 @@ LearningRate = float | Callable[[int], float]
 class Optimizer:
     """The base of every optimizer: the parameters, the learning rate and the step count.
 
-    A subclass defines :meth:`_deltas`, how far to move each parameter given
-    the gradients (weight decay already added) and this step's learning rate.
+    A subclass names its running state (one number per parameter, starting at 0)
+    in ``state_names`` and defines :meth:`_rule`, how far to move a parameter given
+    its gradient (weight decay already added), this step's learning rate and its
+    state. The rule is written once, with arithmetic only, so that it applies to
+    one float at a time (:meth:`step`) and to a numpy array of all of them at once
+    (:meth:`step_arrays`, which a compiled numpy replay uses).
     """
+
+    state_names: tuple[str, ...] = ()
 
     def __init__(self, params: Iterable[Value], lr: LearningRate, weight_decay: float) -> None:
         self.params = list(params)
@@ -62,6 +70,9 @@ class Optimizer:
         self.weight_decay = weight_decay
         self.steps = 0
         """How many steps have been taken."""
+        self.state: dict[str, Any] = {name: [0.0] * len(self.params) for name in self.state_names}
+        """Each running quantity, one number per parameter: a list of floats, or a numpy
+        array after :meth:`step_arrays`."""
 
     def zero_grad(self) -> None:
         """Set every parameter's ``grad`` to 0."""
@@ -76,13 +87,48 @@ class Optimizer:
         """Update every parameter from its gradient."""
         lr = self.current_lr()
         decay = self.weight_decay
-        gradients = [_data(p.grad) + decay * p.data for p in self.params]
-        self.steps += 1  # _deltas sees this step's number t, counted from 1
+        gradients = [p.grad for p in self.params]
+        if not set(map(type, gradients)) <= _FLOAT:  # Values, after create_graph=True
+            gradients = list(map(_data, gradients))
+        if decay:
+            gradients = [g + decay * p.data for g, p in zip(gradients, self.params)]
+        self.steps += 1  # the rule sees this step's number t, counted from 1
         for parameter, delta in zip(self.params, self._deltas(gradients, lr)):
             parameter.data -= delta
 
+    def step_arrays(self, data: Any, gradients: Any) -> Any:
+        """One step on numpy arrays of every parameter's data and gradient (in ``params``
+        order); returns the new data and updates nothing else. The same step as
+        :meth:`step`, which a compiled numpy replay takes without a loop over Values."""
+        lr = self.current_lr()
+        if self.weight_decay:
+            gradients = gradients + self.weight_decay * data
+        self.steps += 1
+        import numpy  # only numpy code calls this: numpy is not a dependency of the optimizers
+
+        states = [numpy.asarray(self.state[name], dtype=float) for name in self.state_names]
+        delta, *new = self._rule(lr, gradients, *states)
+        self.state.update(zip(self.state_names, new))
+        return data - delta
+
     def _deltas(self, gradients: list[float], lr: float) -> list[float]:
-        raise NotImplementedError(f"{type(self).__name__} must define _deltas()")
+        """Each parameter's step, the rule applied one float at a time."""
+        states = [self._state_list(name) for name in self.state_names]
+        if not states:
+            return [self._rule(lr, g)[0] for g in gradients]
+        results = list(zip(*map(self._rule, itertools.repeat(lr), gradients, *states)))
+        self.state.update(zip(self.state_names, map(list, results[1:])))
+        return list(results[0])
+
+    def _state_list(self, name: str) -> list[float]:
+        vector = self.state[name]
+        if type(vector) is not list:  # an array, after step_arrays
+            vector = self.state[name] = vector.tolist()
+        return vector  # type: ignore[no-any-return]
+
+    def _rule(self, lr: float, g: Any, *state: Any) -> tuple[Any, ...]:
+        """(how far to move, the new state ...) for gradient ``g``: floats or arrays."""
+        raise NotImplementedError(f"{type(self).__name__} must define _rule()")
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({len(self.params)} parameters, lr={self.lr!r})"
@@ -111,20 +157,16 @@ class SGD(Optimizer):
         momentum: float = 0.0,
         weight_decay: float = 0.0,
     ) -> None:
-        super().__init__(params, lr, weight_decay)
         _check_range("momentum", momentum, 0.0, 1.0)
         self.momentum = momentum
-        self._buffers: list[float] | None = None
+        self.state_names = ("momentum_buffer",) if momentum else ()
+        super().__init__(params, lr, weight_decay)
 
-    def _deltas(self, gradients: list[float], lr: float) -> list[float]:
-        if self.momentum:
-            if self._buffers is None:
-                self._buffers = gradients
-            else:
-                mu = self.momentum
-                self._buffers = [mu * b + g for b, g in zip(self._buffers, gradients)]
-            gradients = self._buffers
-        return [lr * g for g in gradients]
+    def _rule(self, lr: float, g: Any, *state: Any) -> tuple[Any, ...]:
+        if not state:
+            return (lr * g,)
+        buffer = g if self.steps == 1 else self.momentum * state[0] + g
+        return lr * buffer, buffer
 
 
 class RMSprop(Optimizer):
@@ -132,6 +174,8 @@ class RMSprop(Optimizer):
 
     v ← alpha v + (1 - alpha) g² (v starts at 0), then p ← p - lr g / (√v + ε).
     """
+
+    state_names = ("square_average",)
 
     def __init__(
         self,
@@ -146,14 +190,10 @@ class RMSprop(Optimizer):
         _check_range("eps", eps, 0.0, math.inf)
         self.alpha = alpha
         self.eps = eps
-        self._square_averages = [0.0] * len(self.params)
 
-    def _deltas(self, gradients: list[float], lr: float) -> list[float]:
-        alpha, eps = self.alpha, self.eps
-        self._square_averages = [
-            alpha * v + (1.0 - alpha) * g * g for v, g in zip(self._square_averages, gradients)
-        ]
-        return [lr * g / (math.sqrt(v) + eps) for g, v in zip(gradients, self._square_averages)]
+    def _rule(self, lr: float, g: Any, *state: Any) -> tuple[Any, ...]:
+        v = self.alpha * state[0] + (1.0 - self.alpha) * g * g
+        return lr * g / (_sqrt(v) + self.eps), v
 
 
 class Adam(Optimizer):
@@ -164,6 +204,8 @@ class Adam(Optimizer):
     The first step therefore moves every parameter by about lr, whatever the
     size of its gradient.
     """
+
+    state_names = ("mean", "square_average")
 
     def __init__(
         self,
@@ -179,21 +221,14 @@ class Adam(Optimizer):
         _check_range("eps", eps, 0.0, math.inf)
         self.betas = betas
         self.eps = eps
-        self._means = [0.0] * len(self.params)
-        self._square_averages = [0.0] * len(self.params)
 
-    def _deltas(self, gradients: list[float], lr: float) -> list[float]:
+    def _rule(self, lr: float, g: Any, *state: Any) -> tuple[Any, ...]:
         beta1, beta2 = self.betas
-        self._means = [beta1 * m + (1.0 - beta1) * g for m, g in zip(self._means, gradients)]
-        self._square_averages = [
-            beta2 * v + (1.0 - beta2) * g * g for v, g in zip(self._square_averages, gradients)
-        ]
-        correction1 = 1.0 - beta1**self.steps
-        correction2 = 1.0 - beta2**self.steps
-        return [
-            lr * (m / correction1) / (math.sqrt(v / correction2) + self.eps)
-            for m, v in zip(self._means, self._square_averages)
-        ]
+        m = beta1 * state[0] + (1.0 - beta1) * g
+        v = beta2 * state[1] + (1.0 - beta2) * g * g
+        step = lr * (m / (1.0 - beta1**self.steps)) / (_sqrt(v / (1.0 - beta2**self.steps))
+                                                       + self.eps)
+        return step, m, v
 
 
 def _check_range(name: str, value: float, low: float, high: float) -> None:
@@ -201,6 +236,14 @@ def _check_range(name: str, value: float, low: float, high: float) -> None:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value < high:
         limit = "" if high == math.inf else f" and below {high}"
         raise ValueError(f"invalid {name}: {value!r}; it must be a number >= {low}{limit}")
+
+
+_FLOAT = {float}
+
+
+def _sqrt(x: Any) -> Any:
+    """The square root of a float (``math.sqrt``) or of a numpy array (``** 0.5`` is its sqrt)."""
+    return math.sqrt(x) if type(x) is float else x**0.5
 
 
 def _data(grad: float | Value) -> float:
