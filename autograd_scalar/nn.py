@@ -262,6 +262,22 @@ class Module:
             raise ValueError(f"{path} is not a valid saved {cls.__name__}: {error}") from None
         return model
 
+    def to_torch(self) -> Any:
+        """This model as a float64 ``torch.nn.Sequential`` with the same weights (needs PyTorch).
+
+        For an MLP, a ``Linear`` per layer, each followed by its activation module;
+        a Layer or a Neuron gives one ``Linear``. Only ``MLP``, ``Layer`` and
+        ``Neuron`` convert: other modules raise ``TypeError``. Where this model
+        returns one Value, torch returns a tensor whose last dimension is 1. See
+        :func:`autograd_scalar._torch.module_to_torch`. For example::
+
+            net = MLP(2, [4, 1], seed=0).to_torch()
+            net(torch.tensor([[0.5, -1.0]], dtype=torch.float64))   # shape (1, 1)
+        """
+        from . import _torch
+
+        return _torch.module_to_torch(self)
+
     @classmethod
     def _config_problems(cls, config: dict[str, Any], parameters: int) -> list[str]:
         """What is wrong with ``config`` as this class's constructor arguments for a model of
@@ -709,6 +725,24 @@ class MLP(Module):
             expected = sum((widths[i] + 1) * widths[i + 1] for i in range(len(widths) - 1))
             problems += _count_problem(expected, parameters)
         return problems
+
+    @classmethod
+    def from_torch(cls, module: Any) -> MLP:
+        """The MLP computing what the ``torch.nn.Sequential`` ``module`` computes, its weights
+        copied exactly (needs PyTorch); ``module`` is not changed.
+
+        ``module`` holds ``Linear`` layers, each followed by at most one supported
+        activation (``ReLU``, ``Tanh``, ``GELU()`` ...), every hidden layer the
+        same one; anything else raises ``TypeError`` or ``ValueError`` naming the
+        item. See :func:`autograd_scalar._torch.mlp_from_torch`. For example::
+
+            MLP.from_torch(torch.nn.Sequential(torch.nn.Linear(2, 4), torch.nn.Tanh(),
+                                               torch.nn.Linear(4, 1)))
+            # MLP(2 → 4 tanh → 1 linear, 17 parameters)
+        """
+        from . import _torch
+
+        return _torch.mlp_from_torch(module)
 
     def config(self) -> dict[str, Any]:
         """``nin``, ``nouts`` and the activations, the arguments that rebuild this MLP."""

@@ -1,0 +1,274 @@
+"""Models to PyTorch and back: :func:`module_to_torch` and :func:`mlp_from_torch`.
+
+An :class:`~autograd_scalar.nn.MLP` becomes a ``torch.nn.Sequential`` of float64
+``Linear`` layers, each followed by the activation module that computes the same
+function (none for a ``linear`` layer); its weights are copied exactly, neuron
+``j``'s ``w[k]`` to ``weight[j, k]`` and its ``b`` to ``bias[j]``. The same
+Sequential comes back as an equal MLP. For example (this needs PyTorch)::
+
+    net = MLP(2, [4, 1], seed=0).to_torch()
+    net        # Sequential(Linear(2, 4), ReLU(), Linear(4, 1))
+    net(torch.tensor([[0.5, -1.0]], dtype=torch.float64))   # shape (1, 1)
+    MLP.from_torch(net)    # MLP(2 → 4 relu → 1 linear, 17 parameters)
+
+One difference in shape: an MLP with one output returns a single Value, torch a
+tensor whose last dimension is 1.
+
+PyTorch is optional: this module imports it only when called, through
+:func:`import_torch`, which says how to install it when it is missing.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Sequence
+from types import ModuleType
+from typing import Any
+
+from .nn import MLP, Layer, Module, Neuron
+from .ops import OPS
+
+__all__ = [
+    "MIN_SOFTPLUS_THRESHOLD",
+    "SOFTPLUS_THRESHOLD",
+    "TORCH_ACTIVATIONS",
+    "import_torch",
+    "mlp_from_torch",
+    "module_to_torch",
+]
+
+SOFTPLUS_THRESHOLD = 40.0
+"""The ``threshold`` of the ``torch.nn.Softplus`` that :func:`module_to_torch` writes.
+
+Above it torch returns ``x`` instead of ``log(1 + e ** x)``, and its derivative 1
+instead of ``sigmoid(x)``. torch's default of 20 is off by up to e ** -20 = 2.1e-9
+there (1e-10 relative); beyond 37.5, e ** -x is below half a float64 ulp of both
+``x`` and 1, so at 40 torch's Softplus agrees with this engine's to rounding."""
+
+MIN_SOFTPLUS_THRESHOLD = 20.0
+"""The lowest Softplus ``threshold`` :func:`mlp_from_torch` accepts: torch's default,
+within e ** -20 = 2.1e-9 of the exact softplus this engine computes."""
+
+TORCH_ACTIVATIONS: dict[str, tuple[str, dict[str, Any]]] = {
+    "relu": ("ReLU", {}),
+    "leaky_relu": ("LeakyReLU", dict(OPS["leaky_relu"].parameters)),
+    "tanh": ("Tanh", {}),
+    "sigmoid": ("Sigmoid", {}),
+    "elu": ("ELU", dict(OPS["elu"].parameters)),
+    "softplus": ("Softplus", {"beta": 1.0, "threshold": SOFTPLUS_THRESHOLD}),
+    "gelu": ("GELU", {"approximate": "none"}),
+}
+"""Each activation a neuron may use (but ``linear``, which is no module) as the
+``torch.nn`` class that computes it and the settings that make it compute the same:
+each setting is both a constructor argument and an attribute of that name. The
+``negative_slope`` and ``alpha`` are the op table's parameters (named as in torch)
+with their defaults, the ones a neuron applies."""
+
+_CONVERTIBLE = "MLP, Layer and Neuron"
+
+
+def import_torch() -> ModuleType:
+    """``torch``, imported; ``ImportError`` saying how to install it if it is missing."""
+    try:
+        return importlib.import_module("torch")
+    except ImportError as error:
+        raise ImportError(
+            "this needs PyTorch, which autograd_scalar does not install by itself: "
+            "pip install 'autograd-scalar[torch]' (torch==2.13.0; add --extra-index-url "
+            "https://download.pytorch.org/whl/cpu for the CPU build, as PyPI's Linux torch "
+            "is a multi-GB CUDA build)"
+        ) from error
+
+
+def module_to_torch(module: Module) -> Any:
+    """``module`` as a float64 ``torch.nn.Sequential`` computing the same function.
+
+    An :class:`MLP` gives a ``Linear`` per layer, each followed by its activation
+    module (see :data:`TORCH_ACTIVATIONS`; none for ``linear``); a :class:`Layer`
+    gives one ``Linear(nin, nout)`` and a :class:`Neuron` one ``Linear(nin, 1)``,
+    with their activation. Weights and biases are copied exactly, and torch's
+    random generator is left alone (the layers skip torch's initialisation).
+
+    Any other class, a subclass of these included (its ``forward`` may differ),
+    raises ``TypeError``, before torch is imported.
+    """
+    stages = _stages(module)
+    torch: Any = import_torch()
+    parts = []
+    for nin, neurons, activation in stages:
+        linear = torch.nn.utils.skip_init(
+            torch.nn.Linear, nin, len(neurons), dtype=torch.float64
+        )
+        weight = [[w.data for w in neuron.w] for neuron in neurons]
+        bias = [neuron.b.data for neuron in neurons]
+        with torch.no_grad():
+            linear.weight.copy_(torch.tensor(weight, dtype=torch.float64))
+            linear.bias.copy_(torch.tensor(bias, dtype=torch.float64))
+        parts.append(linear)
+        if activation != "linear":
+            class_name, settings = TORCH_ACTIVATIONS[activation]
+            parts.append(getattr(torch.nn, class_name)(**settings))
+    return torch.nn.Sequential(*parts)
+
+
+def _stages(module: Module) -> list[tuple[int, Sequence[Neuron], str]]:
+    """``(nin, neurons, activation)`` of each layer of ``module``; TypeError if it is not
+    exactly an MLP, Layer or Neuron."""
+    if type(module) not in (MLP, Layer, Neuron):
+        raise TypeError(
+            f"cannot convert a {type(module).__qualname__} to PyTorch: only {_CONVERTIBLE} "
+            "themselves convert, not subclasses or other modules, whose forward may compute "
+            "something else"
+        )
+    if isinstance(module, MLP):
+        return [(layer.nin, layer.neurons, layer.activation) for layer in module.layers]
+    if isinstance(module, Layer):
+        return [(module.nin, module.neurons, module.activation)]
+    assert isinstance(module, Neuron)
+    return [(module.nin, [module], module.activation)]
+
+
+def mlp_from_torch(module: Any) -> MLP:
+    """The :class:`MLP` computing what the ``torch.nn.Sequential`` ``module`` computes.
+
+    ``module`` holds ``Linear`` layers (with biases), each followed by at most one
+    activation module of :data:`TORCH_ACTIVATIONS` with the settings listed there
+    (a Softplus may keep torch's default threshold: see
+    :data:`MIN_SOFTPLUS_THRESHOLD`), or ``Identity``; a Linear followed by no
+    activation is a ``linear`` layer. Every hidden layer must use the same
+    activation, as an MLP's do. The weights come across exactly, as Python floats
+    of their (float32 or float64) values; ``module`` is not changed. The MLP
+    computes in float64: a float32 module agrees with it to float32 precision,
+    its ``.double()`` copy to rounding.
+
+    Anything else raises an error that names the item: ``TypeError`` for a
+    ``module`` that is not a Sequential or an item of an unsupported kind
+    (``Conv2d``, ``Dropout`` ...), ``ValueError`` for an empty Sequential, a
+    Linear without a bias, a Linear shared between two places, sizes that do not
+    chain, an activation with other settings or not after a Linear, hidden
+    layers with different activations, or weights that are not finite.
+
+    An MLP of one layer has no hidden activation to read; it gets the default,
+    ``relu``, which it never applies.
+    """
+    torch: Any = import_torch()
+    if type(module) is not torch.nn.Sequential:
+        raise TypeError(
+            f"MLP.from_torch takes a torch.nn.Sequential of Linear layers and activations, "
+            f"not a {type(module).__qualname__}"
+        )
+    layers = _torch_layers(torch, list(module))
+    hidden = {activation for _, activation in layers[:-1]}
+    if len(hidden) > 1:
+        raise ValueError(
+            "an MLP applies one activation to every hidden layer, but this Sequential's "
+            f"hidden layers use {', '.join(activation for _, activation in layers[:-1])}"
+        )
+    sizes = [layers[0][0].in_features] + [linear.out_features for linear, _ in layers]
+    model = MLP(
+        sizes[0],
+        sizes[1:],
+        activation=hidden.pop() if hidden else "relu",
+        output_activation=layers[-1][1],
+        seed=0,  # every weight is overwritten; a seed keeps Python's random untouched
+    )
+    for layer, (linear, _) in zip(model.layers, layers):
+        weight = linear.weight.detach().double().tolist()
+        bias = linear.bias.detach().double().tolist()
+        for neuron, row, value in zip(layer.neurons, weight, bias):
+            for w, x in zip(neuron.w, row):
+                w.data = x
+            neuron.b.data = value
+    return model
+
+
+def _torch_layers(torch: Any, items: list[Any]) -> list[tuple[Any, str]]:
+    """Each Linear of ``items`` with the name of the activation that follows it (``linear``
+    if none), checked as :func:`mlp_from_torch` says."""
+    if not items:
+        raise ValueError("cannot make an MLP from an empty Sequential: it has no layers")
+    layers: list[tuple[Any, str]] = []
+    follows_linear = False
+    for position, item in enumerate(items):
+        where = f"item {position} of the Sequential, {item!r},"
+        if type(item) is torch.nn.Linear:
+            _check_linear(torch, item, where, layers, items)
+            layers.append((item, "linear"))
+            follows_linear = True
+            continue
+        activation = _activation_name(torch, item, where)
+        if not follows_linear:
+            raise ValueError(
+                f"{where} does not follow a Linear: an MLP applies one activation after "
+                "each Linear layer, and begins with a Linear"
+            )
+        layers[-1] = (layers[-1][0], activation)
+        follows_linear = False
+    return layers
+
+
+def _check_linear(
+    torch: Any, linear: Any, where: str, before: list[tuple[Any, str]], items: list[Any]
+) -> None:
+    """ValueError if ``linear`` has no bias, is shared, does not read what the Linear
+    ``before`` it writes, or has a weight that is not finite."""
+    if linear.bias is None:
+        raise ValueError(
+            f"{where} has no bias, and every MLP neuron has one: build it with bias=True "
+            "(and zero the bias to keep its function)"
+        )
+    if any(linear is earlier for earlier, _ in before):
+        raise ValueError(
+            f"{where} appears at items {[i for i, x in enumerate(items) if x is linear]}: "
+            "a Linear shared between places has no MLP counterpart, whose layers are separate"
+        )
+    if before and linear.in_features != before[-1][0].out_features:
+        raise ValueError(
+            f"{where} takes {linear.in_features} inputs, but the Linear before it gives "
+            f"{before[-1][0].out_features} outputs"
+        )
+    for name in ("weight", "bias"):
+        values = getattr(linear, name).detach()
+        bad = torch.nonzero(~torch.isfinite(values))
+        if len(bad):
+            index = bad[0].tolist()
+            raise ValueError(
+                f"{where} has {name}{index} = {values[tuple(index)].item()}: "
+                "an MLP's weights must be finite"
+            )
+
+
+def _activation_name(torch: Any, item: Any, where: str) -> str:
+    """The activation name of the torch module ``item`` (``linear`` for Identity); TypeError
+    for a kind with no counterpart, ValueError for settings other than ours."""
+    if type(item) is torch.nn.Identity:
+        return "linear"
+    for name, (class_name, settings) in TORCH_ACTIVATIONS.items():
+        if type(item) is getattr(torch.nn, class_name):
+            for setting, wanted in settings.items():
+                _check_setting(name, class_name, setting, wanted, getattr(item, setting), where)
+            return name
+    supported = ", ".join(["Linear", "Identity"] + [c for c, _ in TORCH_ACTIVATIONS.values()])
+    raise TypeError(
+        f"{where} is a {type(item).__qualname__}, which has no MLP counterpart; "
+        f"an MLP's Sequential holds only {supported}"
+    )
+
+
+def _check_setting(
+    name: str, class_name: str, setting: str, wanted: Any, actual: Any, where: str
+) -> None:
+    """ValueError if the torch activation's ``setting`` is ``actual`` where ours is ``wanted``."""
+    if setting == "threshold":  # torch's default threshold is close enough: see the docs
+        if actual >= MIN_SOFTPLUS_THRESHOLD:
+            return
+        raise ValueError(
+            f"{where} has threshold={actual!r}, above which it is linear; the MLP's softplus "
+            f"is exact, within e ** -threshold of it only for threshold >= "
+            f"{MIN_SOFTPLUS_THRESHOLD} (use Softplus(threshold={SOFTPLUS_THRESHOLD}))"
+        )
+    if actual != wanted:
+        raise ValueError(
+            f"{where} has {setting}={actual!r}, but an MLP's {name} has {setting}={wanted!r}, "
+            f"fixed; use {class_name}({setting}={wanted!r})"
+        )
