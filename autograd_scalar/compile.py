@@ -31,6 +31,7 @@ the samples; anything else is compiled as flat straight-line code.
 
 from __future__ import annotations
 
+import importlib
 import itertools
 import keyword
 import linecache
@@ -148,8 +149,16 @@ class CompiledGraph:
         return f"CompiledGraph(root={self.root!r}, leaves={len(self._leaves)}, lines={lines})"
 
 
-def compile_graph(root: Value, observe: Iterable[Value] = ()) -> CompiledGraph:
+def compile_graph(
+    root: Value, observe: Iterable[Value] = (), backend: str = "python"
+) -> CompiledGraph:
     """Flatten the graph under ``root`` into generated code, once, for fast replay.
+
+    ``backend="python"`` writes float code, one line per node, with a loop over
+    the samples of a batch; ``backend="numpy"`` writes array code, every sample at
+    once and each layer of neurons as a matrix product
+    (:mod:`autograd_scalar.compile_numpy`; needs numpy:
+    ``pip install "autograd-scalar[fast]"``).
 
     ``observe`` lists intermediate Values whose ``.data`` every replay keeps up
     to date (a model's predictions, say), without a full :meth:`~CompiledGraph.sync`.
@@ -164,11 +173,27 @@ def compile_graph(root: Value, observe: Iterable[Value] = ()) -> CompiledGraph:
     >>> print(g.source.splitlines()[3])
         v0 = a * a
     """
+    if backend == "numpy":
+        return _numpy_backend().compile_numpy(root, observe)  # type: ignore[no-any-return]
+    if backend != "python":
+        raise ValueError(f"compile_graph: backend must be 'python' or 'numpy', not {backend!r}")
     if not isinstance(root, Value):
         raise TypeError(f"compile_graph needs a Value, not {type(root).__name__}")
     order = topological_order(root)
     watched = set(observe)
     return CompiledGraph(root, _Writer(order, _find_groups(order, watched), watched))
+
+
+def _numpy_backend() -> Any:
+    """The numpy replay's module, imported on first use: numpy is an optional dependency."""
+    try:
+        return importlib.import_module("autograd_scalar.compile_numpy")
+    except ModuleNotFoundError as error:
+        if error.name != "numpy":
+            raise
+        raise ImportError(
+            'compile_graph(..., backend="numpy") needs numpy: pip install "autograd-scalar[fast]"'
+        ) from None
 
 
 _serial = itertools.count()

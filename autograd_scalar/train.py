@@ -24,6 +24,7 @@ progress bar with the loss and accuracy, and returns a :class:`History`.
 
 from __future__ import annotations
 
+import importlib.util
 import math
 import numbers
 import random
@@ -109,7 +110,7 @@ def fit(
     seed: int = 0,
     progress: bool = True,
     callback: Callable[[int, History], object] | None = None,
-    compile: bool = False,
+    compile: bool | str = False,
 ) -> History:
     """Train ``model`` on the samples ``X`` with targets ``y``; returns the :class:`History`.
 
@@ -123,12 +124,16 @@ def fit(
     * ``progress``: show a progress bar (``tqdm.auto``: a widget in notebooks)
       with the epoch's loss and accuracy.
     * ``callback(epoch, history)``: called after every epoch (numbered from 1).
-    * ``compile``: build each batch's graph once and replay it as generated
-      code (:func:`~autograd_scalar.compile.compile_graph`): the same losses and
-      gradients, several times faster. Full-batch training compiles once; with
-      mini-batches the graph is compiled once per batch size, with the inputs
-      and targets as leaves whose values each step sets (so the loss must accept
-      targets given as Values, which every loss here but ``cross_entropy`` does).
+    * ``compile``: build the batch's graph once and replay it as generated code
+      (:func:`~autograd_scalar.compile.compile_graph`): the same losses and
+      gradients, many times faster. ``True`` uses the numpy replay (every sample
+      at once, each layer a matrix product, the update on arrays) where numpy is
+      installed (``pip install "autograd-scalar[fast]"``) and the float replay
+      otherwise; ``"numpy"`` or ``"python"`` chooses. Full-batch training
+      compiles once. With mini-batches the inputs and targets are leaves (so the
+      loss must accept targets given as Values, which every loss here but
+      ``cross_entropy`` does): the numpy replay compiles one program for every
+      batch, the float replay one graph per batch size.
 
     ``X`` and ``y`` may be lists, tuples or numpy arrays; every input and target
     must be a finite number (an error names the first sample that is not).
@@ -143,7 +148,7 @@ def fit(
     if optimizer is None:
         optimizer = Adam(model.parameters(), lr=0.01)
     step: _Step = (
-        _CompiledStep(model, loss, l2, fixed=batch_size is None)
+        _CompiledStep(model, loss, l2, fixed=batch_size is None, backend=_backend(compile))
         if compile
         else _EagerStep(model, loss, l2)
     )
@@ -210,9 +215,8 @@ def _train_epoch(
     total_loss, correct = 0.0, 0
     for batch in batches:
         X_batch, y_batch = [X[i] for i in batch], [y[i] for i in batch]
-        optimizer.zero_grad()
         try:
-            loss, predictions = step(X_batch, y_batch)
+            loss, scores = step(X_batch, y_batch, optimizer)
         except ArithmeticError as error:
             raise FloatingPointError(f"training diverged at epoch {epoch}: {error}") from error
         if not math.isfinite(loss):
@@ -220,15 +224,23 @@ def _train_epoch(
                 f"the loss became {loss} at epoch {epoch}: training diverged (try a "
                 f"smaller learning rate), or the data holds a nan or an infinity"
             )
-        with _interrupts_deferred():
-            optimizer.step()
         total_loss += loss * len(batch)
-        correct += _count_correct(predictions, y_batch)
+        correct += _count_correct(scores, y_batch)
     return total_loss / len(X), correct / len(X)
 
 
-_Step = Callable[[list[Input], list[Any]], tuple[float, list[Prediction]]]
-"""Forward and backward on one batch: its loss and predictions, gradients in ``.grad``."""
+Scores = list[float] | list[list[float]]
+"""A batch's model outputs as numbers: one per sample, or one list of class scores each."""
+
+_Step = Callable[[list[Input], list[Any], Optimizer], tuple[float, Scores]]
+"""One training step on a batch: zero the gradients, forward, backward and, unless the loss
+is not finite, the optimizer's update; returns the loss and the model's outputs."""
+
+
+def _update(optimizer: Optimizer) -> None:
+    """The optimizer's step, applied whole even if Ctrl-C arrives during it."""
+    with _interrupts_deferred():
+        optimizer.step()
 
 
 class _EagerStep:
@@ -237,31 +249,55 @@ class _EagerStep:
     def __init__(self, model: Module, loss_fn: LossFunction, l2: float) -> None:
         self.model, self.loss_fn, self.l2 = model, loss_fn, l2
 
-    def __call__(self, X_batch: list[Input], y_batch: list[Any]) -> tuple[float, list[Prediction]]:
+    def __call__(self, X_batch: list[Input], y_batch: list[Any], optimizer: Optimizer
+                 ) -> tuple[float, Scores]:
+        optimizer.zero_grad()
         loss, predictions = batch_loss(self.model, X_batch, y_batch, self.loss_fn, self.l2)
         if math.isfinite(loss.data):
             loss.backward()
-        return loss.data, predictions
+            _update(optimizer)
+        return loss.data, _scores(predictions)
 
 
 _CompiledBatch = tuple[CompiledGraph, list[list[Value]], list[Value], list[Prediction]]
 """A compiled batch loss, its input and target leaves, and its (observed) predictions."""
 
 
+@dataclass
+class _ArrayProgram:
+    """A numpy program of the batch loss, with the columns of a sample it reads (indices into
+    the sample's inputs followed by its target) and the first sample's outputs."""
+
+    graph: Any
+    columns: list[int]
+    outputs: list[Value]
+    several: bool
+
+
 class _CompiledStep:
     """Replay a compiled graph of the batch loss instead of building one each step.
 
     With ``fixed`` data (full-batch training, always the same samples in the same
-    order) the graph holds the data itself and is compiled once. Otherwise there
-    is one graph per batch size, whose inputs and targets are leaves set anew
-    for each batch.
+    order) the graph holds the data itself and is compiled once. Otherwise its
+    inputs and targets are leaves, set anew for each batch: the numpy replay takes
+    each batch's numbers as arrays (one program for every batch size), the float
+    replay has one graph per batch size, whose leaves are set.
     """
 
-    def __init__(self, model: Module, loss_fn: LossFunction, l2: float, fixed: bool) -> None:
+    def __init__(self, model: Module, loss_fn: LossFunction, l2: float, fixed: bool,
+                 backend: str) -> None:
         self.model, self.loss_fn, self.l2, self.fixed = model, loss_fn, l2, fixed
+        self.backend = backend
         self.graphs: dict[int, _CompiledBatch] = {}
+        self.program: _ArrayProgram | None = None
 
-    def __call__(self, X_batch: list[Input], y_batch: list[Any]) -> tuple[float, list[Prediction]]:
+    def __call__(self, X_batch: list[Input], y_batch: list[Any], optimizer: Optimizer
+                 ) -> tuple[float, Scores]:
+        if self.backend == "numpy" and not self.fixed:
+            if self.program is None:
+                self.program = self._array_program(X_batch, y_batch)
+            if self.program is not None:
+                return self._array_step(X_batch, y_batch, optimizer)
         size = len(X_batch)
         if size not in self.graphs:
             self.graphs[size] = self._compile(X_batch, y_batch)
@@ -272,7 +308,40 @@ class _CompiledStep:
                     leaf.data = float(value)
             for leaf, target in zip(targets, y_batch):
                 leaf.data = float(target)
-        return graph(), predictions
+        if self.backend == "numpy":
+            with _interrupts_deferred():
+                loss = graph.step(optimizer)  # type: ignore[attr-defined]
+            return loss, _scores(predictions)
+        optimizer.zero_grad()
+        loss = graph()
+        if math.isfinite(loss):
+            _update(optimizer)
+        return loss, _scores(predictions)
+
+    def _array_step(self, X_batch: list[Input], y_batch: list[Any], optimizer: Optimizer
+                    ) -> tuple[float, Scores]:
+        program = self.program
+        assert program is not None
+        samples = [[row[c] for c in program.columns] for row in
+                   ([*x, t] for x, t in zip(X_batch, y_batch))]
+        with _interrupts_deferred():
+            loss = program.graph.step(optimizer, samples)
+        values = [program.graph.values(node).tolist() for node in program.outputs]
+        if not program.several:
+            return loss, values[0]
+        return loss, [list(scores) for scores in zip(*values)]
+
+    def _array_program(self, X_batch: list[Input], y_batch: list[Any]) -> _ArrayProgram | None:
+        """One numpy program for every batch, or None where the graph has no batch group
+        over the inputs and targets (then the float replay's per-size graphs serve)."""
+        graph, inputs, targets, predictions = self._compile(X_batch, y_batch)
+        column = {leaf: k for k, leaf in enumerate([*inputs[0], targets[0]])}
+        sample_leaves: list[Value] = getattr(graph, "sample_leaves", [])
+        if not sample_leaves or any(leaf not in column for leaf in sample_leaves):
+            self.graphs[len(X_batch)] = (graph, inputs, targets, predictions)
+            return None
+        return _ArrayProgram(graph, [column[leaf] for leaf in sample_leaves],
+                             _outputs(predictions[0]), not isinstance(predictions[0], Value))
 
     def _compile(self, X_batch: list[Input], y_batch: list[Any]) -> _CompiledBatch:
         if self.fixed:
@@ -291,7 +360,18 @@ class _CompiledStep:
                     f"({error}); train with batch_size=None or compile=False"
                 ) from error
         outputs = [p for prediction in predictions for p in _outputs(prediction)]
-        return compile_graph(loss, observe=outputs), inputs, targets, predictions
+        graph = compile_graph(loss, observe=outputs, backend=self.backend)
+        return graph, inputs, targets, predictions
+
+
+def _backend(compile: bool | str) -> str:
+    """The compiled replay fit uses: numpy array code where numpy is installed."""
+    if isinstance(compile, str):
+        if compile not in ("numpy", "python"):
+            raise ValueError(f"fit: compile must be True, False, 'numpy' or 'python', "
+                             f"not {compile!r}")
+        return compile
+    return "numpy" if importlib.util.find_spec("numpy") is not None else "python"
 
 
 def _batches(n_samples: int, batch_size: int | None, shuffler: random.Random) -> list[list[int]]:
@@ -345,22 +425,28 @@ def accuracy(model: Module, X: Sequence[Input], y: Sequence[Any]) -> float:
         raise ValueError(f"accuracy: got {len(X)} samples and {len(y)} labels")
     with no_grad():
         predictions = [model(x) for x in X]
-    return _count_correct(predictions, y) / len(y)
+    return _count_correct(_scores(predictions), y) / len(y)
 
 
 def _outputs(prediction: Prediction) -> list[Value]:
     return [prediction] if isinstance(prediction, Value) else list(prediction)
 
 
-def _count_correct(predictions: Sequence[Prediction], targets: Sequence[Any]) -> int:
-    return sum(_is_correct(p, t) for p, t in zip(predictions, targets))
+def _scores(predictions: Sequence[Prediction]) -> Scores:
+    """The predictions' numbers."""
+    if predictions and isinstance(predictions[0], Value):
+        return [p.data for p in predictions]  # type: ignore[union-attr]
+    return [[output.data for output in p] for p in predictions]  # type: ignore[union-attr]
 
 
-def _is_correct(prediction: Prediction, target: Any) -> bool:
-    if isinstance(prediction, Value):
-        return (prediction.data > 0.0) == bool(target > 0)
-    scores = [output.data for output in prediction]
-    return bool(scores.index(max(scores)) == target)
+def _count_correct(scores: Sequence[Any], targets: Sequence[Any]) -> int:
+    return sum(_is_correct(s, t) for s, t in zip(scores, targets))
+
+
+def _is_correct(score: float | list[float], target: Any) -> bool:
+    if isinstance(score, float):
+        return (score > 0.0) == bool(target > 0)
+    return bool(score.index(max(score)) == target)
 
 
 def _samples(X: Any, caller: str) -> list[list[float]]:

@@ -30,6 +30,8 @@ from autograd_scalar import (
     mse_loss,
     to_plus_minus,
 )
+from autograd_scalar import compile as compile_module
+from autograd_scalar import train as train_module
 from autograd_scalar.train import History, batch_loss
 
 # ---------------------------------------------------------------------------
@@ -122,11 +124,12 @@ def test_batch_loss_returns_the_loss_with_the_l2_term_and_the_predictions() -> N
 
 
 def train_twice(
-    loss: Any, X: list[list[float]], y: Sequence[Any], batch_size: int | None, nouts: int = 1
+    loss: Any, X: list[list[float]], y: Sequence[Any], batch_size: int | None, nouts: int = 1,
+    backend: str = "python",
 ) -> tuple[tuple[History, list[float]], tuple[History, list[float]]]:
     """The same training run, eager and compiled: (history, final weights) of each."""
     runs = []
-    for compiled in (False, True):
+    for compiled in (False, backend):
         model = MLP(2, [8, nouts], seed=5)
         history = fit(
             model, X, y, loss=loss, optimizer=Adam(model.parameters(), lr=0.03), epochs=12,
@@ -149,10 +152,53 @@ def test_compiled_training_reports_the_same_history_and_weights_as_eager(
     assert compiled_weights == eager_weights
 
 
-def test_compiled_full_batch_cross_entropy_matches_eager() -> None:
+@pytest.mark.parametrize("batch_size", [None, 16, 7])
+@pytest.mark.parametrize("loss", [hinge_loss, binary_cross_entropy_with_logits, mse_loss])
+def test_numpy_compiled_training_reports_eager_history_to_1e9(
+    loss: Any, batch_size: int | None
+) -> None:
+    # Array code adds in another order (matrix products, sums over samples), so the
+    # numbers agree to rounding, not bit for bit.
+    X, y = make_moons(40, noise=0.2, seed=3)
+    targets = to_plus_minus(y) if loss is hinge_loss else y
+    (eager, eager_weights), (compiled, compiled_weights) = train_twice(
+        loss, X, targets, batch_size, backend="numpy")
+    assert compiled.loss == pytest.approx(eager.loss, rel=1e-9, abs=0.0)
+    assert compiled.accuracy == eager.accuracy
+    assert compiled_weights == pytest.approx(eager_weights, rel=1e-9, abs=1e-12)
+
+
+def test_fit_compile_true_uses_the_numpy_replay_where_numpy_is_installed(
+    monkeypatch: pytest.MonkeyPatch
+) -> None:
+    used: list[str] = []
+    original = compile_module.compile_graph
+
+    def spy(root: Any, observe: Any = (), backend: str = "python") -> Any:
+        used.append(backend)
+        return original(root, observe, backend)
+
+    monkeypatch.setattr(train_module, "compile_graph", spy)
+    X, y = make_moons(12, seed=0)
+    fit(MLP(2, [3, 1], seed=0), X, y, loss=mse_loss, epochs=2, progress=False, compile=True)
+    assert used == ["numpy"]
+    monkeypatch.setattr(train_module.importlib.util, "find_spec", lambda name: None)
+    used.clear()
+    fit(MLP(2, [3, 1], seed=0), X, y, loss=mse_loss, epochs=2, progress=False, compile=True)
+    assert used == ["python"]
+
+
+def test_fit_refuses_an_unknown_compile_backend() -> None:
+    X, y = make_moons(12, seed=0)
+    with pytest.raises(ValueError, match="compile must be True, False, 'numpy' or 'python'"):
+        fit(MLP(2, [3, 1]), X, y, loss=mse_loss, epochs=1, progress=False, compile="jax")
+
+
+@pytest.mark.parametrize("backend", ["python", "numpy"])
+def test_compiled_full_batch_cross_entropy_matches_eager(backend: str) -> None:
     X, y = make_blobs(30, centers=3, seed=1)
     (eager, eager_weights), (compiled, compiled_weights) = train_twice(
-        cross_entropy, X, y, None, nouts=3
+        cross_entropy, X, y, None, nouts=3, backend=backend
     )
     # log_softmax subtracts the largest logit as a constant: the compiled graph
     # keeps the one it was built with, so the sums differ in the last bits.

@@ -1,0 +1,1421 @@
+"""Replay a batch's graph as numpy array code: every sample at once, neurons as matrix products.
+
+``compile_graph(loss, backend="numpy")`` finds, like the float replay, the
+groups of same-shaped per-sample subgraphs that feed a ``sum`` (the terms of a
+batch loss), and writes each group's body once as array code over a sample
+axis:
+
+* a per-sample leaf (an input) is a column, gathered once per replay; a
+  per-sample constant (an input given as a number, a target) is a column fixed
+  at compile time; a shared leaf (a weight) is one number;
+* each op runs once over all samples, through its numpy form (derived from its
+  templates in the op table: ``a if c else b`` becomes ``where(c, a, b)``);
+* the ``dot`` nodes of a sample that read the same inputs with shared weights
+  (a layer of neurons) become one matrix product, and the element-wise ops
+  applied to each of their results become one op on the matrix, so an MLP's
+  step is a handful of ``@``: the tensor program a person would write, found
+  in scalar code without knowing about :class:`~autograd_scalar.nn.MLP`;
+* a shared leaf's gradient is the sum over the samples.
+
+The program does not depend on the number of samples: ``g(samples)`` replays it
+on another batch of any size. Graph parts that are not repeated run as float
+code, as in the float replay.
+
+>>> from autograd_scalar import Value, dot, sum
+>>> w = [Value(0.5, label="w0"), Value(-1.0, label="w1")]
+>>> loss = sum([dot(w, [x, 1.0]).tanh() for x in (0.0, 1.0, 2.0, 3.0)])
+>>> g = compile_numpy(loss)
+>>> round(g(), 12), round(w[0].grad, 12)
+(-0.761594155956, 5.145790931864)
+>>> print(next(line for line in g.source.splitlines() if "@" in line))
+    h0 = C0 @ W0.T
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+import operator
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .compile import CompiledGraph, _forward, _leaf_names, _Names, _run, literal
+from .compile import _backward as _float_backward
+from .engine import Value
+
+if TYPE_CHECKING:
+    from .optim import Optimizer
+from .ops import FLOAT_FUNCTIONS, HELPERS, OPS, Op, register_rule, template_names
+
+__all__ = ["NUMPY_FUNCTIONS", "ArrayGraph", "compile_numpy", "numpy_form"]
+
+MIN_GROUP = 4
+"""The fewest same-shaped terms worth array code instead of flat float code."""
+
+
+# ---------------------------------------------------------------------------
+# The numpy form of each op: its templates, with conditionals as where()
+
+
+def _elementwise(function: Any, arity: int = 1) -> Any:
+    """A scalar helper applied element by element (exactly the float semantics, slower)."""
+    each = np.frompyfunc(lambda *xs: function(*map(float, xs)), arity, 1)
+    return lambda *xs: np.asarray(each(*xs), dtype=float)
+
+
+def _sign(x: Any) -> Any:
+    return np.sign(x) + 0.0  # 0.0 at -0.0, as the float helper gives
+
+
+def _sqrt_grad(root: Any) -> Any:
+    return np.where(root == 0.0, math.inf, 0.5 / root)
+
+
+def _sigmoid(x: Any) -> Any:
+    z = np.exp(-np.abs(x))
+    return np.where(x >= 0.0, 1.0 / (1.0 + z), z / (1.0 + z))
+
+
+def _softplus(x: Any) -> Any:
+    return np.maximum(x, 0.0) + np.log1p(np.exp(-np.abs(x)))
+
+
+NUMPY_FUNCTIONS: dict[str, Any] = {
+    "abs": np.abs,
+    "exp": np.exp,
+    "log": np.log,
+    "tanh": np.tanh,
+    "sin": np.sin,
+    "cos": np.cos,
+    "tan": np.tan,
+    "atan": np.arctan,
+    "sqrt": np.sqrt,
+    "erf": _elementwise(math.erf),
+    "sigmoid": _sigmoid,
+    "softplus": _softplus,
+    "reciprocal": lambda x: 1.0 / x,
+    "sign": _sign,
+    "sqrt_grad": _sqrt_grad,
+    "power": _elementwise(HELPERS["power"], 2),
+    "pow_grad_base": _elementwise(HELPERS["pow_grad_base"], 2),
+    "pow_grad_exponent": _elementwise(HELPERS["pow_grad_exponent"], 2),
+    "where": np.where,
+}
+"""The array form of every function an op template may call (each of
+:data:`~autograd_scalar.ops.FLOAT_FUNCTIONS`, and ``where``)."""
+
+
+class _ToArrays(ast.NodeTransformer):
+    """``a if c else b`` -> ``where(c, a, b)``; ``or``/``and`` -> ``|``/``&``."""
+
+    def visit_IfExp(self, node: ast.IfExp) -> ast.AST:
+        self.generic_visit(node)
+        return ast.Call(ast.Name("where", ast.Load()), [node.test, node.body, node.orelse], [])
+
+    def visit_BoolOp(self, node: ast.BoolOp) -> ast.AST:
+        self.generic_visit(node)
+        combine = ast.BitOr() if isinstance(node.op, ast.Or) else ast.BitAnd()
+        result = node.values[0]
+        for value in node.values[1:]:
+            result = ast.BinOp(result, combine, value)
+        return result
+
+
+def _to_arrays(template: str) -> str:
+    names = template_names(template)
+    tree = ast.parse(template.format(**{name: f"_{name}_" for name in names}), mode="eval")
+    text = ast.unparse(_ToArrays().visit(tree))
+    return re.sub(r"\b_(\w+)_\b", r"{\1}", text)
+
+
+def numpy_form(op: Op) -> tuple[str, tuple[str, ...]]:
+    """The op's forward and derivative templates as array code (its ``"numpy"`` rule).
+
+    >>> numpy_form(OPS["relu"])
+    ('where({a} <= 0.0, 0.0, {a})', ('where({a} <= 0.0, 0.0, {g})',))
+    """
+    rule: tuple[str, tuple[str, ...]] = op.rules["numpy"]
+    return rule
+
+
+def _register_numpy_forms() -> None:
+    for op in OPS.values():
+        missing = sorted(
+            name for template in (op.forward, *op.grads)
+            for name in re.findall(r"\b(\w+)\(", template) if name not in NUMPY_FUNCTIONS
+        )
+        if missing:
+            raise ValueError(f"op {op.name!r} calls {', '.join(missing)}, which has no numpy "
+                             "form; add it to autograd_scalar.compile_numpy.NUMPY_FUNCTIONS")
+        if "numpy" not in op.rules:
+            register_rule(op.name, "numpy", (_to_arrays(op.forward),
+                                             tuple(map(_to_arrays, op.grads))))
+
+
+_register_numpy_forms()
+assert set(FLOAT_FUNCTIONS) <= set(NUMPY_FUNCTIONS), set(FLOAT_FUNCTIONS) - set(NUMPY_FUNCTIONS)
+
+
+# ---------------------------------------------------------------------------
+# Finding the groups: one pass over the graph, one guided pass per sample
+
+
+def _consumer_counts(root: Value) -> dict[Value, int]:
+    """How many edges lead into each Value of the graph (the root: none)."""
+    counts: dict[Value, int] = {root: 0}
+    stack = [root]
+    while stack:
+        for parent in stack.pop().parents:
+            if parent in counts:
+                counts[parent] += 1
+            else:
+                counts[parent] = 1
+                stack.append(parent)
+    return counts
+
+
+def _flat_arguments(node: Value) -> list[Any]:
+    """A node's arguments in order, sequences (``dot``'s weights) spread out."""
+    found: list[Any] = []
+    for argument in node.arguments.values():
+        if type(argument) is tuple:
+            found.extend(argument)
+        else:
+            found.append(argument)
+    return found
+
+
+@dataclass
+class _Template:
+    """The first sample's subgraph, and what every other sample must match."""
+
+    nodes: list[Value]  # interior nodes, parents first; the term last
+    ops: list[str]
+    uses: list[int]  # edges into each node from inside the sample (the term: 1)
+    places: list[Value]  # the first sample's leaves, by place
+    # per node: segments of its parents, ("n", start, stop, run, positions) for interior
+    # nodes and ("l", start, stop, places, leaves, number) for leaves
+    segments: list[list[tuple[Any, ...]]]
+    pattern: dict[int, tuple[bool, ...]]  # nodes with constants: which arguments are Values
+    runs: int
+    fanin: list[int]
+    leaf_segments: list[tuple[int, ...]]  # the places of each leaf segment
+
+
+def _template(term: Value) -> _Template:
+    nodes: list[Value] = []
+    index: dict[Value, int] = {}
+    stack: list[tuple[Value, bool]] = [(term, False)]
+    while stack:  # iterative post-order
+        node, expanded = stack.pop()
+        if node in index:
+            continue
+        if expanded:
+            index[node] = len(nodes)
+            nodes.append(node)
+            continue
+        stack.append((node, True))
+        stack.extend((p, False) for p in reversed(node.parents) if not p.is_leaf and p not in index)
+    places: list[Value] = []
+    place: dict[Value, int] = {}
+    uses = [0] * len(nodes)
+    uses[-1] = 1
+    segments: list[list[tuple[Any, ...]]] = []
+    runs: dict[tuple[int, ...], int] = {}
+    leaf_segments: list[tuple[int, ...]] = []
+    pattern: dict[int, tuple[bool, ...]] = {}
+    for j, node in enumerate(nodes):
+        refs: list[tuple[str, int]] = []
+        for parent in node.parents:
+            if parent.is_leaf:
+                if parent not in place:
+                    place[parent] = len(places)
+                    places.append(parent)
+                refs.append(("l", place[parent]))
+            else:
+                uses[index[parent]] += 1
+                refs.append(("n", index[parent]))
+        node_segments: list[tuple[Any, ...]] = []
+        start = 0
+        while start < len(refs):
+            stop = start
+            while stop < len(refs) and refs[stop][0] == refs[start][0]:
+                stop += 1
+            items = tuple(ref for _, ref in refs[start:stop])
+            if refs[start][0] == "n":
+                run = runs.setdefault(items, len(runs))
+                node_segments.append(("n", start, stop, run, items))
+            else:
+                node_segments.append(("l", start, stop, items, tuple(places[i] for i in items),
+                                      len(leaf_segments)))
+                leaf_segments.append(items)
+            start = stop
+        segments.append(node_segments)
+        arguments = _flat_arguments(node)
+        if len(node.parents) != len(arguments):
+            pattern[j] = tuple(isinstance(x, Value) for x in arguments)
+    ops = [node.op for node in nodes]
+    fanin = [len(node.parents) for node in nodes]
+    return _Template(nodes, ops, uses, places, segments, pattern, len(runs), fanin, leaf_segments)
+
+
+class _Mismatch(Exception):
+    """A sample differs from the template: no group."""
+
+
+class _Unshare(Exception):
+    """A leaf place thought shared differs in this sample: it is per-sample."""
+
+    def __init__(self, place: int) -> None:
+        self.place = place
+
+
+@dataclass
+class _Group:
+    """Same-shaped per-sample subgraphs feeding one ``sum`` node, matched to a template."""
+
+    consumer: Value
+    template: _Template
+    shared: list[bool]
+    own: dict[int, list[Value]]  # per-sample leaf place: its leaf in each sample
+    constants: dict[int, list[tuple[float, ...]]]  # node position: its constants per sample
+    observed: dict[int, list[Value]]  # node position: that node in each sample
+    size: int
+    members: list[list[Value]] = field(default_factory=list)
+
+
+def _match(
+    term: Value, template: _Template, counts: dict[Value, int], shared: list[bool],
+    all_shared: list[bool],
+) -> tuple[list[Value], dict[int, Value], dict[int, tuple[float, ...]]]:
+    """This sample's nodes by template position, its per-sample leaves and constants.
+
+    ``all_shared`` says, per leaf segment, whether all its places are shared: then one
+    tuple comparison checks them all.
+    """
+    size = len(template.nodes)
+    nodes: list[Any] = [None] * size
+    nodes[-1] = term
+    leaves: dict[int, Value] = {}
+    constants: dict[int, tuple[float, ...]] = {}
+    resolved: list[Any] = [None] * template.runs
+    for j in range(size - 1, -1, -1):
+        node = nodes[j]
+        if node.op != template.ops[j] or counts[node] != template.uses[j]:
+            raise _Mismatch
+        parents = node.parents
+        if len(parents) != template.fanin[j]:
+            raise _Mismatch
+        for segment in template.segments[j]:
+            kind, start, stop = segment[0], segment[1], segment[2]
+            got = parents[start:stop]
+            if kind == "n":
+                run = segment[3]
+                if resolved[run] is not None:
+                    if got != resolved[run]:
+                        raise _Mismatch
+                    continue
+                for parent, position in zip(got, segment[4]):
+                    current = nodes[position]
+                    if current is None:
+                        if parent.is_leaf:
+                            raise _Mismatch
+                        nodes[position] = parent
+                    elif current is not parent:
+                        raise _Mismatch
+                resolved[run] = got
+            else:
+                places, expected = segment[3], segment[4]
+                if all_shared[segment[5]] and got == expected:
+                    continue
+                for parent, place, first in zip(got, places, expected):
+                    if shared[place]:
+                        if parent is not first:
+                            raise _Unshare(place)
+                        continue
+                    if not parent.is_leaf or leaves.setdefault(place, parent) is not parent:
+                        raise _Mismatch
+        pattern = template.pattern.get(j)
+        if pattern is not None:
+            arguments = _flat_arguments(node)
+            if tuple(isinstance(x, Value) for x in arguments) != pattern:
+                raise _Mismatch
+            constants[j] = tuple(x for x in arguments if not isinstance(x, Value))
+    return nodes, leaves, constants
+
+
+def _group(consumer: Value, counts: dict[Value, int], watched: set[Value]) -> _Group | None:
+    terms = consumer.parents
+    template = _template(terms[0])
+    shared = [True] * len(template.places)
+    own: dict[int, list[Value]] = {}
+    constants: dict[int, list[tuple[float, ...]]] = {j: [] for j in template.pattern}
+    observed: dict[int, list[Value]] = {}
+    members: list[list[Value]] = []
+    all_shared = [True] * len(template.leaf_segments)
+    i = 0
+    while i < len(terms):
+        try:
+            nodes, leaves, found = _match(terms[i], template, counts, shared, all_shared)
+        except _Mismatch:
+            return None
+        except _Unshare as unshare:
+            shared[unshare.place] = False
+            own[unshare.place] = [template.places[unshare.place]] * i
+            all_shared = [all(shared[p] for p in places) for places in template.leaf_segments]
+            continue  # this sample again, with that place per-sample
+        for place, leaf_list in own.items():
+            leaf_list.append(leaves.get(place, template.places[place]))
+        for j, values in found.items():
+            constants[j].append(values)
+        members.append(nodes)
+        i += 1
+    if watched:
+        for j in range(len(template.nodes)):
+            column = [nodes[j] for nodes in members]
+            if any(node in watched for node in column):
+                observed[j] = column
+    group = _Group(consumer, template, shared, own, constants, observed, len(terms))
+    group.members = members
+    return group
+
+
+def _find_groups(root: Value, counts: dict[Value, int], watched: set[Value]) -> list[_Group]:
+    """The outermost sums whose terms are same-shaped, self-contained subgraphs."""
+    groups = []
+    claimed: set[Value] = set()
+    stack, seen = [root], {root}
+    while stack:
+        node = stack.pop()
+        op = node.operation
+        if (op is not None and op.arity == 0 and len(op.roles) == 1 and node not in claimed
+                and len(node.parents) >= MIN_GROUP
+                and not any(p.is_leaf for p in node.parents)
+                and len(set(node.parents)) == len(node.parents)):
+            group = _group(node, counts, watched)
+            if group is not None:
+                groups.append(group)
+                continue
+        for parent in node.parents:
+            if parent not in seen:
+                seen.add(parent)
+                stack.append(parent)
+    return groups
+
+
+def _flat_order(root: Value, stops: set[Value]) -> list[Value]:
+    """The Values computed outside the groups (and the leaves they read), parents first."""
+    order: list[Value] = []
+    done: set[Value] = set()
+    stack: list[tuple[Value, bool]] = [(root, False)]
+    while stack:
+        node, expanded = stack.pop()
+        if node in done:
+            continue
+        if expanded or node in stops:
+            done.add(node)
+            order.append(node)
+            continue
+        stack.append((node, True))
+        stack.extend((p, False) for p in reversed(node.parents) if p not in done)
+    return order
+
+
+# ---------------------------------------------------------------------------
+# Array code for one group
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """What an array expression holds: one number (``s``), one per column of a block (``r``,
+    a row of ``width``), or one per sample and column (``p``, shape ``(n, width)``)."""
+
+    kind: str
+    width: int = 1
+
+    def join(self, other: _Shape) -> _Shape:
+        if self.kind == "p" or other.kind == "p":
+            return _Shape("p", max(self.width if self.kind != "s" else 1,
+                                   other.width if other.kind != "s" else 1))
+        if self.kind == "r" or other.kind == "r":
+            return _Shape("r", max(self.width, other.width))
+        return self
+
+
+SCALAR = _Shape("s")
+COLUMN = _Shape("p", 1)
+
+
+def _reduce(text: str, shape: _Shape, to: _Shape) -> str:
+    """``text`` summed down to the shape ``to`` (over samples, columns or both)."""
+    if to.kind == "s" and shape.kind != "s":
+        return f"({text}).sum()"
+    if to.kind == "r" and shape.kind == "p":
+        return f"({text}).sum(0)"
+    if to.kind == "p" and to.width == 1 and shape.kind == "p" and shape.width > 1:
+        return f"({text}).sum(1, keepdims=True)"
+    return text
+
+
+@dataclass
+class _Ref:
+    """An operand as array code reads it, and where a gradient for it goes (None: a constant)."""
+
+    text: str
+    shape: _Shape
+    sink: Any = None  # a _Sink
+
+
+class _Sink:
+    """Somewhere gradient terms are added: a leaf's slot in G, a column of X, a variable."""
+
+    def __init__(self, target: str, shape: _Shape, mode: str = "add") -> None:
+        self.target, self.shape, self.mode = target, shape, mode
+
+    def lines(self, term: str, shape: _Shape, writer: _GroupWriter) -> list[str]:
+        term = _reduce(term, shape, self.shape)
+        if self.mode == "add.at":
+            return [f"add.at(G, {self.target}, ({term}).ravel())"]
+        if self.mode == "ravel":
+            return [f"{self.target} += ({term}).ravel()"]
+        return [f"{self.target} += {term}"]
+
+
+class _VarSink(_Sink):
+    """The gradient of a variable of the array code (the whole of it)."""
+
+    def __init__(self, var: _Var) -> None:
+        super().__init__(var.grad, var.shape)
+        self.var = var
+
+    def lines(self, term: str, shape: _Shape, writer: _GroupWriter) -> list[str]:
+        var = self.var
+        term = _reduce(term, shape, var.shape)
+        shape = shape if _reduce("", shape, var.shape) == "" else var.shape
+        if var.preallocated:
+            return [*writer.allocate(var), f"{var.grad} += {term}"]
+        if var.grad_shape is None:
+            var.grad_shape = shape
+            return [f"{var.grad} = {term}"]
+        var.grad_shape = var.grad_shape.join(shape)
+        return [f"{var.grad} = {var.grad} + {term}"]
+
+
+class _ColumnSink(_Sink):
+    """One column of a block variable's gradient."""
+
+    def __init__(self, var: _Var, column: int) -> None:
+        super().__init__(var.grad, COLUMN)
+        self.var, self.column = var, column
+
+    def lines(self, term: str, shape: _Shape, writer: _GroupWriter) -> list[str]:
+        c = self.column
+        term = _reduce(term, shape, COLUMN)
+        return [*writer.allocate(self.var), f"{self.var.grad}[:, {c}:{c + 1}] += {term}"]
+
+
+@dataclass
+class _Var:
+    """One variable of the array code: a node's values, or a block of nodes' (one per column)."""
+
+    name: str
+    shape: _Shape
+    preallocated: bool = False  # gradient built column by column: starts as zeros
+    grad_shape: _Shape | None = None
+
+    @property
+    def grad(self) -> str:
+        return f"g{self.name}"
+
+
+@dataclass
+class _Step:
+    """One line of the forward array code and how to run it backward."""
+
+    out: _Var
+    forward: str
+    backward: Any  # callable(writer) -> list[str]
+    check: str = ""
+
+
+class _GroupWriter:
+    """Writes one group's forward and backward array code."""
+
+    def __init__(self, k: int, group: _Group, leaves: _ArrayLeaves,
+                 namespace: dict[str, Any]) -> None:
+        self.k, self.group, self.leaves, self.namespace = k, group, leaves, namespace
+        self.template = group.template
+        self.steps: list[_Step] = []
+        self.location: dict[int, _Ref] = {}
+        self.allocated: set[str] = set()
+        self.serial = 0
+        self.places = [p for p, same in enumerate(group.shared) if not same]
+        self.place_column = {p: i for i, p in enumerate(self.places)}
+        self.index = {node: j for j, node in enumerate(self.template.nodes)}
+        self.sample_constants: list[str] = []
+        self.columns: dict[bytes, Any] = {}  # per-sample constants: the numbers of each column
+        self.column_names: dict[bytes, str] = {}
+        self.place_of = {leaf: p for p, leaf in enumerate(self.template.places)}
+        self.refs = [self._operand_refs(j) for j in range(len(self.template.nodes))]
+        self.uniform = self._uniform()
+        self.consumers = self._consumers()
+        self.blocks = self._blocks()
+        for j in range(len(self.template.nodes)):
+            if j not in self.location:
+                self._lower(j)
+
+    # --- operands -----------------------------------------------------------------------
+
+    def _operand_refs(self, j: int) -> dict[str, Any]:
+        """Each argument of template node j: ("node", k), ("shared", place), ("sample", place),
+        ("const", value) or ("column", name); sequences as lists."""
+        node = self.template.nodes[j]
+        columns = self.group.constants.get(j)
+        position = 0
+        found: dict[str, Any] = {}
+        for name, argument in node.arguments.items():
+            items = argument if type(argument) is tuple else (argument,)
+            refs = []
+            for x in items:
+                if not isinstance(x, Value):
+                    refs.append(self._constant(position, x, columns))
+                    position += 1
+                elif x.is_leaf:
+                    p = self.place_of[x]
+                    refs.append(("shared" if self.group.shared[p] else "sample", p))
+                else:
+                    refs.append(("node", self.index[x]))
+            found[name] = refs if type(argument) is tuple else refs[0]
+        return found
+
+    def _constant(self, position: int, first: float,
+                  columns: list[tuple[float, ...]] | None) -> tuple[str, Any]:
+        if columns is None:
+            return ("const", first)
+        values = np.array([row[position] for row in columns], dtype=float)
+        same = values == values[0]
+        if bool(same.all()) and bool((np.signbit(values) == np.signbit(values[0])).all()):
+            return ("const", first)
+        key = values.tobytes()
+        self.columns.setdefault(key, values.reshape(-1, 1))  # the same numbers: one column
+        return ("column", key)
+
+    def _flat_refs(self, j: int) -> list[tuple[str, Any]]:
+        found: list[tuple[str, Any]] = []
+        for refs in self.refs[j].values():
+            found.extend(refs if type(refs) is list else [refs])
+        return found
+
+    def _uniform(self) -> set[int]:
+        """Nodes whose value is the same in every sample (from shared leaves and constants)."""
+        uniform: set[int] = set()
+        for j in range(len(self.template.nodes)):
+            if all(kind in ("shared", "const") or (kind == "node" and ref in uniform)
+                   for kind, ref in self._flat_refs(j)):
+                uniform.add(j)
+        return uniform
+
+    def _consumers(self) -> dict[int, list[int]]:
+        consumers: dict[int, list[int]] = {}
+        for j in range(len(self.template.nodes)):
+            for kind, ref in self._flat_refs(j):
+                if kind == "node" and j not in consumers.setdefault(ref, []):
+                    consumers[ref].append(j)
+        return consumers
+
+    # --- finding blocks: a layer of dots and the element-wise ops on its results --------
+
+    def _blocks(self) -> dict[int, tuple[str, list[int], Any]]:
+        """Template node -> (kind, members, detail) for nodes computed as one block."""
+        found: dict[int, tuple[str, list[int], Any]] = {}
+        layers: dict[Any, list[int]] = {}
+        for j, node in enumerate(self.template.nodes):
+            if node.op != "dot" or j in self.uniform:
+                continue
+            refs = self.refs[j]
+            inputs = [kind for kind, _ in refs["inputs"]]
+            if all(kind == "shared" for kind, _ in refs["weights"]) and refs["bias"][0] in (
+                    "shared", "const") and (all(k in ("node", "sample", "column") for k in inputs)
+                                            or all(k in ("column", "const") for k in inputs)):
+                layers.setdefault((tuple(refs["inputs"]), refs["bias"][0]), []).append(j)
+        queue = []
+        for members in layers.values():
+            block = ("dot", members, None)
+            for j in members:
+                found[j] = block
+            if len(members) > 1:
+                queue.append(members)
+        while queue:
+            members = queue.pop()
+            grown = self._grow(members, found)
+            if grown is not None:
+                block = ("map", grown, None)
+                for j in grown:
+                    found[j] = block
+                queue.append(grown)
+        return found
+
+    def _grow(self, members: list[int], found: dict[int, tuple[str, list[int], Any]]
+              ) -> list[int] | None:
+        """The same element-wise op applied to each member: one consumer per column."""
+        column = {j: i for i, j in enumerate(members)}
+        candidates: dict[Any, list[int | None]] = {}
+        for i, j in enumerate(members):
+            for c in self.consumers.get(j, ()):
+                node = self.template.nodes[c]
+                if c in found or c in self.uniform or not node.operation.arity:  # type: ignore[union-attr]
+                    continue
+                key = (node.op, tuple(
+                    "self" if ref == ("node", j) else "other" for ref in self._flat_refs(c)))
+                slots = candidates.setdefault(key, [None] * len(members))
+                if slots[i] is None:
+                    slots[i] = c
+        for slots in candidates.values():
+            if any(c is None for c in slots) or len(set(slots)) != len(slots):
+                continue
+            if all(self._liftable(slot, slots, column) for slot in
+                   range(len(self._flat_refs(slots[0])))):  # type: ignore[arg-type]
+                return slots  # type: ignore[return-value]
+        return None
+
+    def _liftable(self, slot: int, nodes: list[Any], column: dict[int, int]) -> bool:
+        refs = [self._flat_refs(c)[slot] for c in nodes]
+        if all(ref[0] == "node" and ref[1] in column for ref in refs):
+            return True
+        if all(ref == refs[0] for ref in refs):
+            return refs[0][0] != "node" or refs[0][1] not in column
+        return all(ref[0] in ("shared", "const", "column") and ref[0] == refs[0][0]
+                   for ref in refs)
+
+    # --- lowering -----------------------------------------------------------------------
+
+    def _var(self, shape: _Shape) -> _Var:
+        var = _Var(f"h{self.k}_{self.serial}" if self.k else f"h{self.serial}", shape)
+        self.serial += 1
+        return var
+
+    def _ref(self, ref: tuple[str, Any]) -> _Ref:
+        """How array code reads one operand."""
+        kind, value = ref
+        if kind == "node":
+            return self.location[value]
+        if kind == "const":
+            return _Ref(literal(value), SCALAR)
+        if kind == "column":
+            if value not in self.column_names:
+                self.column_names[value] = self.constant(self.columns[value])
+            return _Ref(self.column_names[value], COLUMN)
+        if kind == "shared":
+            i = self.leaves.index(self.template.places[value])
+            return _Ref(self.leaves.scalar(i), SCALAR, _Sink(f"G[{i}]", SCALAR))
+        c = self.place_column[value]
+        return _Ref(f"X{self.k}[{c}]", COLUMN, _Sink(f"GX{self.k}[{c}]", COLUMN))
+
+    def _lower(self, j: int) -> None:
+        block = self.blocks.get(j)
+        if block is not None and block[0] == "dot":
+            self._lower_dots(block[1])
+        elif block is not None:
+            self._lower_map(block[1])
+        elif self.template.nodes[j].operation.arity:  # type: ignore[union-attr]
+            operands = {name: self._ref(ref) for name, ref in self.refs[j].items()}
+            self._elementwise([j], operands)
+        else:
+            self._lower_nary(j)
+
+    def _elementwise(self, members: list[int], operands: dict[str, _Ref]) -> None:
+        op: Op = self.template.nodes[members[0]].operation  # type: ignore[assignment]
+        forward, grads = numpy_form(op)
+        shape = SCALAR
+        for ref in operands.values():
+            shape = shape.join(ref.shape)
+        if len(members) > 1:
+            shape = _Shape("p", len(members))
+        out = self._var(shape)
+        texts = {name: ref.text for name, ref in operands.items()}
+        check = ""
+        if op.domain:
+            shown = ", ".join(texts[name] for name in (*op.operands, *op.parameter_names))
+            check = f"check({op.name!r}, {out.name}, ({shown},))"
+
+        def backward(writer: _GroupWriter) -> list[str]:
+            g = writer.gradient(out)
+            if g is None:
+                return []
+            lines = []
+            fields = {**texts, "out": out.name, "g": g}
+            for name, template in zip(op.operands, grads):
+                ref = operands[name]
+                if ref.sink is not None:
+                    term = template.format(**fields)
+                    lines += ref.sink.lines(term, shape, writer)
+            return lines
+
+        self.steps.append(_Step(out, forward.format(**texts), backward, check))
+        self._place(members, out)
+
+    def _place(self, members: list[int], out: _Var) -> None:
+        if len(members) == 1:
+            self.location[members[0]] = _Ref(out.name, out.shape, _VarSink(out))
+            return
+        for i, j in enumerate(members):
+            self.location[j] = _Ref(f"{out.name}[:, {i}:{i + 1}]", COLUMN, _ColumnSink(out, i))
+
+    def _block_operand(self, refs: list[tuple[str, Any]]) -> _Ref | None:
+        """The operand of a block op whose column i reads ``refs[i]``, or None if no array
+        holds it: a whole block, one operand for all, or a row (a matrix) of constants or
+        shared leaves."""
+        kind = refs[0][0]
+        if kind == "node" and all(r[0] == "node" for r in refs):
+            sinks = [self.location[r[1]].sink for r in refs]
+            var = getattr(sinks[0], "var", None)
+            if var is not None and var.shape.width == len(refs) and all(
+                    isinstance(s, _ColumnSink) and s.var is var and s.column == i
+                    for i, s in enumerate(sinks)):
+                return _Ref(var.name, var.shape, _VarSink(var))
+        if all(r == refs[0] for r in refs):
+            return self._ref(refs[0])
+        if any(r[0] != kind for r in refs) or kind in ("node", "sample"):
+            return None
+        if kind == "const":
+            return _Ref(self.leaves.constant("K", [r[1] for r in refs]), _Shape("r", len(refs)))
+        if kind == "column":
+            matrix = np.hstack([self.columns[r[1]] for r in refs])
+            return _Ref(self.constant(matrix), _Shape("p", len(refs)))
+        text, sink = self.leaves.row([self.template.places[r[1]] for r in refs])
+        return _Ref(text, _Shape("r", len(refs)), sink)
+
+    def _lower_map(self, members: list[int]) -> None:
+        """One element-wise op over the columns of blocks."""
+        operands: dict[str, _Ref] = {}
+        for name in self.refs[members[0]]:
+            operand = self._block_operand([self.refs[c][name] for c in members])
+            assert operand is not None  # _liftable said so
+            operands[name] = operand
+        self._elementwise(members, operands)
+
+    def _inputs(self, refs: list[tuple[str, Any]]) -> _Ref:
+        """A layer's inputs as one (samples, inputs) array: a block, or columns put together."""
+        found = self._block_operand(refs) if len(refs) > 1 else self._ref(refs[0])
+        width = _Shape("p", len(refs))
+        if found is not None and found.shape == width:
+            return found
+        if all(kind in ("column", "const") for kind, _ in refs):
+            size = self.group.size
+            matrix = np.hstack([self.columns[r] if kind == "column" else np.full((size, 1), r)
+                                for kind, r in refs])
+            return _Ref(self.constant(matrix), width)
+        columns = [self._ref(r) for r in refs]
+        out = self._var(width)
+
+        def backward(writer: _GroupWriter) -> list[str]:
+            g = writer.gradient(out, full=True)
+            lines: list[str] = []
+            for i, ref in enumerate(columns):
+                if g is not None and ref.sink is not None:
+                    lines += ref.sink.lines(f"{g}[:, {i}:{i + 1}]", COLUMN, writer)
+            return lines
+
+        self.steps.append(_Step(out, f"hstack(({''.join(c.text + ', ' for c in columns)}))",
+                                backward))
+        return _Ref(out.name, width, _VarSink(out))
+
+    def _lower_dots(self, members: list[int]) -> None:
+        """A layer: dots reading the same inputs with shared weights, as one matrix product."""
+        refs = self.refs[members[0]]
+        x = self._inputs(refs["inputs"])
+        weights = [self.template.places[r[1]] for j in members for r in self.refs[j]["weights"]]
+        w_text, w_sink = self.leaves.matrix(weights, len(members), len(refs["inputs"]))
+        bias_refs = [self.refs[j]["bias"] for j in members]
+        if bias_refs[0][0] == "shared":
+            b_text, b_sink = self.leaves.row([self.template.places[r[1]] for r in bias_refs])
+        else:
+            b_text, b_sink = self._bias_row([r[1] for r in bias_refs]), None
+        out = self._var(_Shape("p", len(members)))
+        forward = f"{x.text} @ {w_text}.T" + (f" + {b_text}" if b_text else "")
+
+        def backward(writer: _GroupWriter) -> list[str]:
+            g = writer.gradient(out, full=True)
+            if g is None:
+                return []
+            lines = w_sink.lines(f"({g}.T @ {x.text})", _Shape("r", len(weights)), writer)
+            if b_sink is not None:
+                lines += b_sink.lines(g, out.shape, writer)
+            if x.sink is not None:
+                lines += x.sink.lines(f"{g} @ {w_text}", x.shape, writer)
+            return lines
+
+        self.steps.append(_Step(out, forward, backward))
+        self._place(members, out)
+
+    def _bias_row(self, values: list[float]) -> str:
+        if all(v == 0.0 and not math.copysign(1.0, v) < 0 for v in values):
+            return ""
+        return self.leaves.constant("K", values)
+
+    def constant(self, values: Any) -> str:
+        """A name for per-sample constants (a column, or a matrix of columns)."""
+        name = self.leaves.constant("C", values)
+        self.sample_constants.append(name)
+        return name
+
+    def _lower_nary(self, j: int) -> None:
+        """A sum or dot of one sample that is not part of a layer: its terms, one by one."""
+        node = self.template.nodes[j]
+        op: Op = node.operation  # type: ignore[assignment]
+        forward, grads = numpy_form(op)
+        refs = self.refs[j]
+        terms = [{name: self._ref(refs[role][i]) for name, role in zip(op.operands, op.roles)}
+                 for i in range(len(refs[op.roles[0]]))]
+        bias = self._ref(refs["bias"])
+        shape = bias.shape
+        for term in terms:
+            for ref in term.values():
+                shape = shape.join(ref.shape)
+        out = self._var(shape)
+        texts = [forward.format(**{n: r.text for n, r in term.items()}) for term in terms]
+        text = " + ".join(texts) + ("" if bias.text == "0.0" else f" + {bias.text}")
+
+        def backward(writer: _GroupWriter) -> list[str]:
+            g = writer.gradient(out)
+            if g is None:
+                return []
+            lines = []
+            for term in terms:
+                fields = {**{n: r.text for n, r in term.items()}, "g": g}
+                for name, template in zip(op.operands, grads):
+                    if term[name].sink is not None:
+                        lines += term[name].sink.lines(template.format(**fields), shape, writer)
+            if bias.sink is not None:
+                lines += bias.sink.lines(g, shape, writer)
+            return lines
+
+        self.steps.append(_Step(out, text, backward))
+        self._place([j], out)
+
+    # --- writing -------------------------------------------------------------------------
+
+    def allocate(self, var: _Var) -> list[str]:
+        var.preallocated = True
+        if var.grad in self.allocated:
+            return []
+        self.allocated.add(var.grad)
+        var.grad_shape = var.shape
+        return [f"{var.grad} = zeros_like({var.name})"]
+
+    def gradient(self, var: _Var, full: bool = False) -> str | None:
+        """The name of ``var``'s gradient once complete (None if nothing reached it)."""
+        if var.grad_shape is None and var.grad not in self.allocated:
+            return None
+        if full and var.grad_shape != var.shape:
+            self.pending.append(f"{var.grad} = broadcast_to({var.grad}, {var.name}.shape)")
+            var.grad_shape = var.shape
+        return var.grad
+
+    @property
+    def term(self) -> _Ref:
+        return self.location[len(self.template.nodes) - 1]
+
+    def forward_lines(self, indent: str) -> list[str]:
+        lines = []
+        for step in self.steps:
+            lines.append(f"{indent}{step.out.name} = {step.forward}")
+            if step.check:
+                lines.append(f"{indent}{step.check}")
+        return lines
+
+    def observed(self) -> list[str]:
+        """The array expressions of the observed template nodes, in position order."""
+        return [self.location[j].text for j in sorted(self.group.observed)]
+
+    def backward_lines(self, incoming: str, indent: str) -> list[str]:
+        # Column-wise gradients need their block's gradient allocated; find them first.
+        for step in self.steps:
+            step.out.grad_shape = None
+        self.allocated.clear()
+        for step in self.steps:
+            step.out.preallocated = False
+        term = self.term
+        lines = []
+        if self.places:
+            lines.append(f"GX{self.k} = zeros_like(X{self.k})")
+        assert term.sink is not None
+        lines += term.sink.lines(incoming, SCALAR, self)
+        for step in reversed(self.steps):
+            self.pending: list[str] = []
+            body = step.backward(self)
+            lines += self.pending + body
+        return [indent + line for line in lines]
+
+
+class _ArrayLeaves:
+    """The leaves array code reads: their data is ``D``, their gradients are added into ``G``.
+
+    A layer's weights get consecutive places, so that its matrix is a slice of ``D``
+    (a view: no copy) and its gradient is added into a slice of ``G``.
+    """
+
+    def __init__(self, namespace: dict[str, Any]) -> None:
+        self.leaves: list[Value] = []
+        self.position: dict[Value, int] = {}
+        self.namespace = namespace
+        self.prologue: list[str] = []
+        self.names: set[str] = set()
+        self.counts: dict[str, int] = {}
+
+    def constant(self, prefix: str, values: Any) -> str:
+        """A name in the namespace for an array of constants: ``C0``, ``K1`` ..."""
+        count = self.counts[prefix] = self.counts.get(prefix, -1) + 1
+        self.namespace[f"{prefix}{count}"] = np.asarray(values, dtype=float)
+        return f"{prefix}{count}"
+
+    def index(self, leaf: Value) -> int:
+        if leaf not in self.position:
+            self.position[leaf] = len(self.leaves)
+            self.leaves.append(leaf)
+        return self.position[leaf]
+
+    def scalar(self, i: int) -> str:
+        name = self._name([self.leaves[i]], f"s{i}", whole=True)
+        line = f"    {name} = D[{i}]"
+        if line not in self.prologue:
+            self.prologue.append(line)
+        return name
+
+    def _place(self, leaves: list[Value]) -> tuple[str, _Sink, str]:
+        """``D[...]`` for these leaves, the sink adding their gradients, and that index."""
+        new = all(leaf not in self.position for leaf in leaves) and len(set(leaves)) == len(leaves)
+        indices = [self.index(leaf) for leaf in leaves]
+        if new:
+            where = f"{indices[0]}:{indices[-1] + 1}"
+            return f"D[{where}]", _Sink(f"G[{where}]", _Shape("r", len(leaves)), "ravel"), where
+        name = self.constant("I", indices)
+        self.namespace[name] = np.array(indices, dtype=np.intp)
+        mode = "add.at" if len(set(indices)) != len(indices) else "ravel"
+        target = name if mode == "add.at" else f"G[{name}]"
+        return f"D[{name}]", _Sink(target, _Shape("r", len(leaves)), mode), name
+
+    def row(self, leaves: list[Value]) -> tuple[str, _Sink]:
+        text, sink, _ = self._place(leaves)
+        name = self._name(leaves, f"R{len(self.prologue)}")
+        self.prologue.append(f"    {name} = {text}")
+        return name, sink
+
+    def matrix(self, leaves: list[Value], rows: int, columns: int) -> tuple[str, _Sink]:
+        text, sink, _ = self._place(leaves)
+        name = self._name(leaves, f"W{len(self.prologue)}")
+        self.prologue.append(f"    {name} = {text}.reshape({rows}, {columns})")
+        return name, sink
+
+    def _name(self, leaves: list[Value], fallback: str, whole: bool = False) -> str:
+        """A variable name after the leaves' labels: their common dotted prefix and the word
+        they share after it (``layers_1_neurons_w`` for ``layers.1.neurons.3.w.0`` ...)."""
+        parts = [leaf.label.split(".") for leaf in leaves]
+        common: list[str] = []
+        for column in zip(*parts):
+            if any(c != column[0] for c in column):
+                break
+            common.append(column[0])
+        if not whole and len(common) == min(map(len, parts)):
+            common = common[:-1]
+        words = [{c for c in p[len(common):] if not c.isdigit()} for p in parts]
+        shared = set.intersection(*words) if words else set()
+        if len(shared) == 1:
+            common.append(shared.pop())
+        name = re.sub(r"\W", "_", "_".join(common))
+        if (not name.isidentifier() or name in self.names or name in NUMPY_FUNCTIONS
+                or _RESERVED.fullmatch(name)):
+            name = fallback
+        self.names.add(name)
+        return name
+
+
+def _check(namespace: dict[str, Any]) -> Any:
+    def check(op_name: str, out: Any, operands: tuple[Any, ...]) -> None:
+        """After an op with a domain: where a result is not finite, evaluate that sample as
+        eager evaluation would, which raises eager's error when it is one."""
+        if np.isfinite(out).all():
+            return
+        op = OPS[op_name]
+        shape = np.shape(out)
+        for flat in np.flatnonzero(~np.isfinite(out)):
+            numbers = [float(np.broadcast_to(x, shape).flat[flat]) for x in operands]
+            _eager(op, numbers)
+    return check
+
+
+def _eager(op: Op, numbers: list[float]) -> None:
+    """Apply ``op`` to Values of ``numbers`` (operands, then parameters) as user code would."""
+    count = len(op.operands)
+    operands, parameters = numbers[:count], numbers[count:]
+    first = Value(operands[0])
+    if count == 1:
+        getattr(first, op.method)(*parameters)
+    else:
+        getattr(first, op.method)(Value(operands[1]))
+
+
+class ArrayGraph(CompiledGraph):
+    """A graph replayed as numpy array code: each group of same-shaped samples at once.
+
+    The same interface as :class:`~autograd_scalar.compile.CompiledGraph`:
+    ``g()`` replays forward and backward and adds into the leaves' ``.grad``;
+    ``g.forward()``; ``g.source``; ``g.sync()``. Besides:
+
+    * ``g(samples)`` replays the program on another batch, of any size, without
+      recompiling: ``samples`` holds one row per sample, giving the values of
+      :attr:`sample_leaves` (the first sample's leaves that differ from sample to
+      sample, in that order). Only shared leaves receive gradients then, and the
+      observed nodes' values are read with :meth:`values`;
+    * :meth:`values` gives an observed node's value in every sample of the last replay.
+    """
+
+    def __init__(self, root: Value, writer: _ArrayWriter) -> None:
+        self.root = root
+        self.source = writer.source()
+        self.filename, namespace = _run(self.source)
+        namespace.update(writer.namespace)
+        namespace["check"] = _check(namespace)
+        self._replay = namespace["replay"]
+        self._forward = namespace["forward"]
+        self._writer = writer
+        self._leaves = [*writer.flat_leaves, *writer.leaves.leaves]
+        self._computed = writer.names.computed
+        self._sync = None
+        self._last: list[Any] = []
+        self._plans: dict[int, tuple[Any, ...]] = {}
+        self._observed_index: dict[Value, int] | None = None
+        group = writer.groups[0] if writer.groups else None
+        self.sample_leaves: list[Value] = (
+            [group.template.places[p] for p in sorted(group.own)] if group else [])
+
+    def _inputs(self, samples: Any) -> list[Any]:
+        writer = self._writer
+        flat = [leaf.data for leaf in writer.flat_leaves]
+        data = np.fromiter(map(_DATA, writer.leaves.leaves), float, len(writer.leaves.leaves))
+        arrays: list[Any] = []
+        for k, group in enumerate(writer.groups):
+            places = sorted(group.own)
+            if samples is not None and k == 0:
+                rows = np.asarray(samples, dtype=float)
+                if rows.ndim != 2 or rows.shape[1] != len(places):
+                    raise ValueError(
+                        f"samples must have one row per sample and {len(places)} columns "
+                        f"(the values of sample_leaves), not the shape {rows.shape}")
+                if writer.fixed[k]:
+                    raise ValueError(
+                        "this graph cannot replay other samples: its samples differ in "
+                        f"constants ({writer.fixed[k]}); make them leaves to vary them")
+                arrays.append(np.ascontiguousarray(rows.T).reshape(len(places), -1, 1))
+                continue
+            leaves = [leaf for p in places for leaf in group.own[p]]
+            arrays.append(np.fromiter(map(_DATA, leaves), float, len(leaves)).reshape(
+                len(places), group.size, 1))
+        sizes = [float(a.shape[1]) if a.size else float(g.size)
+                 for a, g in zip(arrays, writer.groups)]
+        return [flat, data, sizes, *arrays]
+
+    def __call__(self, samples: Any = None) -> float:
+        value, flat_grads, G, _ = self._run(samples)
+        for leaf, grad in zip(self._writer.flat_leaves, flat_grads):
+            leaf.grad += grad
+        for leaf, grad in zip(self._writer.leaves.leaves, G.tolist()):
+            leaf.grad += grad
+        return value
+
+    def step(self, optimizer: Optimizer, samples: Any = None) -> float:
+        """One training step, with the update done on arrays: what ``optimizer.zero_grad();
+        g(samples); optimizer.step()`` does, returning the loss, without the loops over
+        Values that adding gradients and updating each parameter would take.
+
+        Every parameter's ``.data`` is updated and its ``.grad`` holds this step's
+        gradient, as after those three calls. Leaves that are not the optimizer's
+        parameters get their gradients added, as ``g()`` adds them. A loss that is
+        not finite (nan or infinite) updates nothing: it is returned for the caller
+        to report.
+        """
+        plan = self._plans.get(id(optimizer))
+        if plan is None or plan[0] is not optimizer:
+            plan = self._plans[id(optimizer)] = (optimizer, *self._plan(optimizer.params))
+        _, from_array, from_flat, others = plan
+        value, flat_grads, G, D = self._run(samples)
+        if not math.isfinite(value):
+            return value
+        params = optimizer.params
+        gradients = np.zeros(len(params))
+        gradients[from_array[0]] = G[from_array[1]]
+        if len(from_flat[0]):
+            np.add.at(gradients, from_flat[0], np.asarray(flat_grads)[from_flat[1]])
+        data = (D[from_array[1]] if len(from_array[1]) == len(params)
+                else np.fromiter(map(_DATA, params), float, len(params)))
+        new = optimizer.step_arrays(data, gradients)
+        for parameter, number, grad in zip(params, new.tolist(), gradients.tolist()):
+            parameter.data = number
+            parameter.grad = grad
+        for leaf, k, flat in others:
+            leaf.grad += float(G[k]) if not flat else flat_grads[k]
+        return value
+
+    def _plan(self, params: list[Value]) -> tuple[Any, Any, list[tuple[Value, int, bool]]]:
+        """Where each parameter's gradient is in the program's results, and the other leaves."""
+        array = {leaf: k for k, leaf in enumerate(self._writer.leaves.leaves)}
+        flat = {leaf: k for k, leaf in enumerate(self._writer.flat_leaves)}
+        mine = set(params)
+        pairs = [(i, array[p]) for i, p in enumerate(params) if p in array]
+        flat_pairs = [(i, flat[p]) for i, p in enumerate(params) if p in flat]
+        others = [(leaf, k, False) for leaf, k in array.items() if leaf not in mine]
+        others += [(leaf, k, True) for leaf, k in flat.items() if leaf not in mine]
+
+        def columns(found: list[tuple[int, int]]) -> tuple[Any, Any]:
+            return (np.array([i for i, _ in found], dtype=np.intp),
+                    np.array([k for _, k in found], dtype=np.intp))
+
+        return columns(pairs), columns(flat_pairs), others
+
+    def _run(self, samples: Any) -> tuple[float, Any, Any, Any]:
+        """Replay; writes the per-sample leaves' gradients and the observed values, and
+        returns the rest: (value, flat leaves' gradients, array leaves' G, their data D)."""
+        arguments = self._inputs(samples)
+        try:
+            with np.errstate(all="ignore"):
+                value, flat_grads, G, per_sample, self._last = self._replay(*arguments)
+        except (ArithmeticError, ValueError) as error:
+            raise self._eager_error(error) from None
+        if samples is None:
+            for group, grads in zip(self._writer.groups, per_sample):
+                if not group.own:
+                    continue
+                leaves = [leaf for p in sorted(group.own) for leaf in group.own[p]]
+                for leaf, grad in zip(leaves, grads.ravel().tolist()):
+                    leaf.grad += grad
+            self._write_observed()
+        self.root.data = value
+        return value, flat_grads, G, arguments[1]
+
+    def forward(self, samples: Any = None) -> float:
+        """Recompute and return the root's value (no gradients)."""
+        arguments = self._inputs(samples)
+        try:
+            with np.errstate(all="ignore"):
+                value, self._last = self._forward(*arguments)
+        except (ArithmeticError, ValueError) as error:
+            raise self._eager_error(error) from None
+        if samples is None:
+            self._write_observed()
+        self.root.data = value
+        return value  # type: ignore[no-any-return]
+
+    def _write_observed(self) -> None:
+        arrays = iter(self._last)
+        for group in self._writer.groups:
+            for j in sorted(group.observed):
+                for node, number in zip(group.observed[j],
+                                        np.broadcast_to(next(arrays), (group.size, 1))
+                                        .ravel().tolist()):
+                    node.data = number
+        for node, number in zip(self._writer.observed_flat, arrays):
+            node.data = float(number)
+
+    def values(self, node: Value) -> Any:
+        """The values an observed node (of any sample) took in every sample of the last replay,
+        as a numpy array.
+
+        >>> from autograd_scalar import Value, sum
+        >>> w = Value(2.0)
+        >>> xs = [Value(x) for x in (1.0, 2.0, 3.0, 4.0)]
+        >>> outputs = [w * x for x in xs]
+        >>> g = compile_numpy(sum(outputs), observe=outputs)
+        >>> g([[10.0], [20.0]]), g.values(outputs[0])
+        (60.0, array([20., 40.]))
+        """
+        if self._observed_index is None:
+            self._observed_index = {}
+            position = 0
+            for group in self._writer.groups:
+                for j in sorted(group.observed):
+                    for member in group.observed[j]:
+                        self._observed_index[member] = position
+                    position += 1
+        found = self._observed_index.get(node)
+        if found is None:
+            raise KeyError(f"{node!r} is not an observed node of a batch of this graph: "
+                           "pass it in observe=")
+        return np.asarray(self._last[found], dtype=float).reshape(-1)
+
+    @property
+    def leaves(self) -> list[Value]:
+        """The leaves the replay reads and adds gradients to (per-sample leaves aside)."""
+        return list(dict.fromkeys(self._leaves))
+
+
+_DATA = operator.attrgetter("data")
+
+
+_RESERVED = re.compile(r"[A-Z]\w*|d?g?h\d\w*|check|where|zeros_like|hstack|broadcast_to|add|ravel")
+
+
+class _ArrayWriter:
+    """Generates ``replay`` and ``forward``: float code for the graph outside the groups,
+    array code for each group, at the place of its ``sum``."""
+
+    def __init__(self, root: Value, groups: list[_Group], watched: set[Value]) -> None:
+        self.root = root
+        self.groups = groups
+        self.namespace: dict[str, Any] = {
+            **NUMPY_FUNCTIONS, "zeros_like": np.zeros_like, "hstack": np.hstack,
+            "broadcast_to": np.broadcast_to, "add": np.add, "ravel": np.ravel,
+            "inf": math.inf, "nan": math.nan,
+        }
+        consumers = {group.consumer: k for k, group in enumerate(groups)}
+        self.consumers = consumers
+        order = _flat_order(root, set(consumers))
+        self.flat = [n for n in order if not n.is_leaf]
+        self.vector = {n for n in self.flat if n not in consumers and _vectorizable(n)}
+        used = [p for n in self.flat if n not in consumers and n not in self.vector
+                for p in n.parents if p.is_leaf]
+        if root.is_leaf:
+            used.append(root)
+        self.flat_leaves = list(dict.fromkeys(used))
+        self.names = _Names()
+        for i, (leaf, name) in enumerate(zip(self.flat_leaves, _leaf_names(self.flat_leaves))):
+            name = f"l{i}" if _RESERVED.fullmatch(name) else name
+            self.names.value[leaf] = name
+            self.names.grad[leaf] = f"d_{name}" if not re.fullmatch(r"l\d+", name) else f"g{name}"
+        for i, node in enumerate(self.flat):
+            self.names.value[node], self.names.grad[node] = f"v{i}", f"g{i}"
+            self._mean(node)
+        self.observed_flat = [n for n in self.flat if n in watched]
+        self.leaves = _ArrayLeaves(self.namespace)
+        self.leaves.names.update(self.names.value.values())
+        self.writers = [_GroupWriter(k, g, self.leaves, self.namespace)
+                        for k, g in enumerate(groups)]
+        self.fixed = [", ".join(w.sample_constants) for w in self.writers]
+        self.vector_code = {n: self._vector(n) for n in self.flat if n in self.vector}
+
+    def _mean(self, node: Value) -> None:
+        """A group's sum divided by its number of terms is a mean over the samples: it
+        divides by the number of samples replayed (``N0``), whatever the batch."""
+        if node.op != "div":
+            return
+        a, b = node.arguments["a"], node.arguments["b"]
+        k = self.consumers.get(a) if isinstance(a, Value) else None
+        if k is not None and b == float(self.groups[k].size):
+            self.names.constant[node, 0] = f"N{k}"
+
+    def _vector(self, node: Value) -> tuple[str, list[str]]:
+        """A flat sum or dot over many leaves, as one array op on D (an L2 penalty)."""
+        arguments = node.arguments
+        g = self.names.grad[node]
+        bias = "" if arguments["bias"] == 0.0 else f" + {literal(arguments['bias'])}"
+        if node.op == "sum":
+            text, sink, _ = self.leaves._place(list(arguments["terms"]))
+            return f"float({text}.sum()){bias}", sink.lines(g, SCALAR, None)  # type: ignore[arg-type]
+        w_text, w_sink, _ = self.leaves._place(list(arguments["weights"]))
+        x_text, x_sink, _ = self.leaves._place(list(arguments["inputs"]))
+        return f"float({w_text} @ {x_text}){bias}", [
+            *w_sink.lines(f"{g} * {x_text}", _Shape("r"), None),  # type: ignore[arg-type]
+            *x_sink.lines(f"{g} * {w_text}", _Shape("r"), None),  # type: ignore[arg-type]
+        ]
+
+    def _signature(self, name: str) -> str:
+        return f"def {name}(F, D, N{''.join(f', X{k}' for k in range(len(self.groups)))}):"
+
+    def _prologue(self) -> list[str]:
+        lines = []
+        if self.groups:
+            lines.append(f"    {''.join(f'N{k}, ' for k in range(len(self.groups)))}= N")
+        if self.flat_leaves:
+            names = "".join(f"{self.names.value[leaf]}, " for leaf in self.flat_leaves)
+            lines.append(f"    {names}= F")
+        return lines + self.leaves.prologue
+
+    def _forward_lines(self) -> list[str]:
+        lines = []
+        for node in self.flat:
+            target = self.names.value[node]
+            k = self.consumers.get(node)
+            if k is not None:
+                writer = self.writers[k]
+                lines.append(f"    # {self.groups[k].size} samples of one shape, as arrays")
+                lines += writer.forward_lines("    ")
+                bias = node.arguments["bias"]
+                extra = "" if bias == 0.0 else f" + {literal(bias)}"
+                lines.append(f"    {target} = float(({writer.term.text}).sum()){extra}")
+            elif node in self.vector:
+                lines.append(f"    {target} = {self.vector_code[node][0]}")
+            else:
+                lines.append(f"    {target} = {_forward(node, self.names)}")
+        return lines
+
+    def _observed(self) -> str:
+        found = [text for w in self.writers for text in w.observed()]
+        found += [self.names.value[n] for n in self.observed_flat]
+        return "(" + "".join(f"{t}, " for t in found) + ")"
+
+    def _backward_lines(self) -> list[str]:
+        names = self.names
+        lines = ["    # backward", "    G = zeros_like(D)"]
+        grads = [names.grad[leaf] for leaf in self.flat_leaves]
+        for start in range(0, len(grads), 100):
+            lines.append(f"    {' = '.join(grads[start:start + 100])} = 0.0")
+        names.assigned.update(grads)
+        root = self.root
+        if root.is_leaf:
+            return [*lines, f"    {names.grad[root]} += 1.0"]
+        lines.append(f"    {names.grad[root]} = 1.0")
+        names.assigned.add(names.grad[root])
+        for node in reversed(self.flat):
+            k = self.consumers.get(node)
+            if k is not None:
+                lines += self.writers[k].backward_lines(names.grad[node], "    ")
+            elif node in self.vector:
+                lines += [f"    {line}" for line in self.vector_code[node][1]]
+            else:
+                lines += _float_backward(node, names, "    ")
+        return lines
+
+    def source(self) -> str:
+        """The module defining ``replay`` and ``forward``."""
+        root = self.names.value[self.root]
+        flat = "".join(f"{self.names.grad[leaf]}, " for leaf in self.flat_leaves)
+        per_sample = "".join(f"GX{k}, " if w.places else "(), " for k, w in enumerate(self.writers))
+        forward = self._forward_lines()
+        replay = [
+            self._signature("replay"),
+            '    """Forward and backward pass: (value, gradients of the flat leaves, of the '
+            'array leaves, of the per-sample leaves, observed values)."""',
+            *self._prologue(), *forward, *self._backward_lines(),
+            f"    return {root}, ({flat}), G, ({per_sample}), {self._observed()}",
+        ]
+        only_forward = [
+            self._signature("forward"),
+            '    """Forward pass only: (value, observed values)."""',
+            *self._prologue(), *forward,
+            f"    return {root}, {self._observed()}",
+        ]
+        return "\n".join(replay) + "\n\n\n" + "\n".join(only_forward) + "\n"
+
+
+def _vectorizable(node: Value) -> bool:
+    """A flat n-ary node over at least 8 leaves and no other operand (a penalty on weights)."""
+    op = node.operation
+    if op is None or op.arity or len(node.parents) < 8 or not all(p.is_leaf for p in node.parents):
+        return False
+    arguments = node.arguments
+    return all(isinstance(x, Value) for role in op.roles for x in arguments[role]) and type(
+        arguments["bias"]) is float
+
+
+def compile_numpy(root: Value, observe: Iterable[Value] = ()) -> ArrayGraph:
+    """Compile the graph under ``root`` into numpy array code (``compile_graph(root,
+    backend="numpy")``)."""
+    if not isinstance(root, Value):
+        raise TypeError(f"compile_graph needs a Value, not {type(root).__name__}")
+    watched = set(observe)
+    counts = _consumer_counts(root)
+    groups = _find_groups(root, counts, watched)
+    return ArrayGraph(root, _ArrayWriter(root, groups, watched))
