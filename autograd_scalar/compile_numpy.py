@@ -51,7 +51,7 @@ if TYPE_CHECKING:
     from .optim import Optimizer
 from .ops import FLOAT_FUNCTIONS, HELPERS, OPS, Op, register_rule, template_names
 
-__all__ = ["NUMPY_FUNCTIONS", "ArrayGraph", "compile_numpy", "numpy_form"]
+__all__ = ["NUMPY_FUNCTIONS", "ArrayGraph", "TorchLoss", "compile_numpy", "numpy_form"]
 
 MIN_GROUP = 4
 """The fewest same-shaped terms worth array code instead of flat float code."""
@@ -652,11 +652,12 @@ class _GroupWriter:
         while queue:
             members = queue.pop()
             grown = self._grow(members, found)
-            if grown is not None:
+            while grown is not None:  # each element-wise op on this block's columns
                 block = ("map", grown, None)
                 for j in grown:
                     found[j] = block
                 queue.append(grown)
+                grown = self._grow(members, found)
         return found
 
     def _grow(self, members: list[int], found: dict[int, tuple[str, list[int], Any]]
@@ -864,20 +865,35 @@ class _GroupWriter:
         return name
 
     def _lower_nary(self, j: int) -> None:
-        """A sum or dot of one sample that is not part of a layer: its terms, one by one."""
+        """A sum or dot of one sample that is not part of a layer: over the columns of a
+        block at once where its terms are one, else term by term."""
         node = self.template.nodes[j]
         op: Op = node.operation  # type: ignore[assignment]
         forward, grads = numpy_form(op)
         refs = self.refs[j]
-        terms = [{name: self._ref(refs[role][i]) for name, role in zip(op.operands, op.roles)}
-                 for i in range(len(refs[op.roles[0]]))]
+        count = len(refs[op.roles[0]])
+        whole = {name: self._block_operand(refs[role]) if count > 1 else None
+                 for name, role in zip(op.operands, op.roles)}
+        # Every operand a whole block of `count` columns, or a constant the same for all.
+        terms: list[dict[str, _Ref]]
+        if all(ref is not None and (ref.shape == _Shape("p", count) or ref.sink is None)
+               for ref in whole.values()):
+            terms = [{name: ref for name, ref in whole.items() if ref is not None}]
+            rows = True
+        else:
+            terms = [{name: self._ref(refs[role][i]) for name, role in zip(op.operands, op.roles)}
+                     for i in range(count)]
+            rows = False
         bias = self._ref(refs["bias"])
-        shape = bias.shape
+        term_shape = SCALAR
         for term in terms:
             for ref in term.values():
-                shape = shape.join(ref.shape)
+                term_shape = term_shape.join(ref.shape)
+        shape = term_shape.join(bias.shape) if not rows else COLUMN.join(bias.shape)
         out = self._var(shape)
         texts = [forward.format(**{n: r.text for n, r in term.items()}) for term in terms]
+        if rows:
+            texts = [f"({texts[0]}).sum(1, keepdims=True)"]
         text = " + ".join(texts) + ("" if bias.text == "0.0" else f" + {bias.text}")
 
         def backward(writer: _GroupWriter) -> list[str]:
@@ -889,7 +905,8 @@ class _GroupWriter:
                 fields = {**{n: r.text for n, r in term.items()}, "g": g}
                 for name, template in zip(op.operands, grads):
                     if term[name].sink is not None:
-                        lines += term[name].sink.lines(template.format(**fields), shape, writer)
+                        lines += term[name].sink.lines(template.format(**fields),
+                                                       term_shape.join(shape), writer)
             if bias.sink is not None:
                 lines += bias.sink.lines(g, shape, writer)
             return lines
@@ -920,11 +937,11 @@ class _GroupWriter:
     def term(self) -> _Ref:
         return self.location[len(self.template.nodes) - 1]
 
-    def forward_lines(self, indent: str) -> list[str]:
+    def forward_lines(self, indent: str, checks: bool = True) -> list[str]:
         lines = []
         for step in self.steps:
             lines.append(f"{indent}{step.out.name} = {step.forward}")
-            if step.check:
+            if step.check and checks:
                 lines.append(f"{indent}{step.check}")
         return lines
 
@@ -1251,6 +1268,69 @@ class ArrayGraph(CompiledGraph):
         """The leaves the replay reads and adds gradients to (per-sample leaves aside)."""
         return list(dict.fromkeys(self._leaves))
 
+    def to_torch(self) -> TorchLoss:
+        """This program's forward pass as PyTorch code (needs PyTorch): a function of a
+        float64 tensor holding the values of :attr:`torch_leaves`, returning the loss as
+        a tensor that ``torch.autograd`` differentiates. The per-sample numbers are the
+        graph's, as built.
+
+        >>> from autograd_scalar import Value, dot, sum
+        >>> w = [Value(0.5, label="w0"), Value(-1.0, label="w1")]
+        >>> g = compile_numpy(sum([dot(w, [x, 1.0]).tanh() for x in (0.0, 1.0, 2.0, 3.0)]))
+        >>> print(g.to_torch().source.splitlines()[-2])  # doctest: +SKIP
+            v0 = ((h1).sum())
+        """
+        return TorchLoss(self._writer)
+
+    @property
+    def torch_leaves(self) -> list[Value]:
+        """The leaves whose values :meth:`to_torch`'s function takes, in order."""
+        return self._writer.torch_leaves()
+
+
+class TorchLoss:
+    """A compiled program's loss as PyTorch code: ``loss(tensor)``; ``.source`` is the code.
+
+    ``loss.leaves`` are the Values whose numbers the tensor holds, and
+    ``loss.tensor()`` makes that tensor from their current data.
+    """
+
+    def __init__(self, writer: _ArrayWriter) -> None:
+        from ._torch import import_torch
+
+        torch: Any = import_torch()
+        self.torch = torch
+        self.source = writer.torch_source()
+        self.leaves = writer.torch_leaves()
+        namespace: dict[str, Any] = {
+            "where": torch.where, "abs": torch.abs, "exp": torch.exp, "log": torch.log,
+            "tanh": torch.tanh, "sin": torch.sin, "cos": torch.cos, "tan": torch.tan,
+            "atan": torch.atan, "sqrt": torch.sqrt, "erf": torch.erf, "sigmoid": torch.sigmoid,
+            "softplus": lambda x: torch.clamp(x, min=0.0) + torch.log1p(torch.exp(-torch.abs(x))),
+            "reciprocal": torch.reciprocal, "power": torch.pow, "hstack": torch.hstack,
+            "inf": math.inf, "nan": math.nan,
+        }
+        for name, value in writer.namespace.items():
+            if isinstance(value, np.ndarray):
+                namespace[name] = torch.from_numpy(value.copy())
+        for k, group in enumerate(writer.groups):
+            places = sorted(group.own)
+            numbers = [[leaf.data for leaf in group.own[p]] for p in places]
+            namespace[f"X{k}"] = torch.tensor(numbers, dtype=torch.float64).reshape(
+                len(places), group.size, 1)
+            namespace[f"N{k}"] = float(group.size)
+        _, found = _run(self.source)
+        found.update(namespace)
+        self._loss = found["loss"]
+
+    def tensor(self, requires_grad: bool = True) -> Any:
+        """A float64 tensor of the leaves' current values."""
+        values = [leaf.data for leaf in self.leaves]
+        return self.torch.tensor(values, dtype=self.torch.float64, requires_grad=requires_grad)
+
+    def __call__(self, leaves: Any) -> Any:
+        return self._loss(leaves)
+
 
 _DATA = operator.attrgetter("data")
 
@@ -1333,23 +1413,58 @@ class _ArrayWriter:
             lines.append(f"    {names}= F")
         return lines + self.leaves.prologue
 
-    def _forward_lines(self) -> list[str]:
+    def _forward_lines(self, tensors: bool = False) -> list[str]:
+        """The forward pass: floats outside the groups; with ``tensors``, every line
+        an array op (the numpy forms), for a framework that differentiates it."""
         lines = []
+        scalar = "" if tensors else "float"
         for node in self.flat:
             target = self.names.value[node]
             k = self.consumers.get(node)
             if k is not None:
                 writer = self.writers[k]
                 lines.append(f"    # {self.groups[k].size} samples of one shape, as arrays")
-                lines += writer.forward_lines("    ")
+                lines += writer.forward_lines("    ", checks=not tensors)
                 bias = node.arguments["bias"]
                 extra = "" if bias == 0.0 else f" + {literal(bias)}"
-                lines.append(f"    {target} = float(({writer.term.text}).sum()){extra}")
+                lines.append(f"    {target} = {scalar}(({writer.term.text}).sum()){extra}")
             elif node in self.vector:
-                lines.append(f"    {target} = {self.vector_code[node][0]}")
+                code = self.vector_code[node][0]
+                lines.append(f"    {target} = {code[len('float'):] if tensors else code}")
             else:
-                lines.append(f"    {target} = {_forward(node, self.names)}")
+                expression = _array_forward(node, self.names) if tensors else _forward(
+                    node, self.names)
+                lines.append(f"    {target} = {expression}")
         return lines
+
+    def torch_leaves(self) -> list[Value]:
+        """The leaves of the PyTorch code's tensor, each once: array leaves, then flat ones."""
+        return list(dict.fromkeys([*self.leaves.leaves, *self.flat_leaves]))
+
+    def torch_source(self) -> str:
+        """``loss(L)``: the forward pass as PyTorch code, from the tensor ``L`` of the leaves'
+        values (the array leaves, then the flat ones); the per-sample numbers as built."""
+        count = len(self.leaves.leaves)
+        lines = ["def loss(L):",
+                 '    """The loss from the leaves\' values, differentiable by torch.autograd."""']
+        unique = self.torch_leaves()
+        if len(unique) == count + len(self.flat_leaves):
+            lines.append(f"    D = L[:{count}]")
+            flat = f"L[{count}:]"
+        else:  # leaves read by both kinds of code: each once in L
+            position = {leaf: i for i, leaf in enumerate(unique)}
+            index = self.leaves.constant("I", [])
+            self.namespace[index] = np.array([position[leaf] for leaf in self.leaves.leaves],
+                                             dtype=np.intp)
+            lines.append(f"    D = L[{index}]")
+            flat = f"L[{[position[leaf] for leaf in self.flat_leaves]}]"
+        if self.flat_leaves:
+            names = "".join(f"{self.names.value[leaf]}, " for leaf in self.flat_leaves)
+            lines.append(f"    {names}= {flat}")
+        lines += self.leaves.prologue
+        lines += self._forward_lines(tensors=True)
+        lines.append(f"    return {self.names.value[self.root]}")
+        return "\n".join(lines) + "\n"
 
     def _observed(self) -> str:
         found = [text for w in self.writers for text in w.observed()]
@@ -1398,6 +1513,29 @@ class _ArrayWriter:
             f"    return {root}, {self._observed()}",
         ]
         return "\n".join(replay) + "\n\n\n" + "\n".join(only_forward) + "\n"
+
+
+def _array_forward(node: Value, names: _Names) -> str:
+    """The expression computing a flat ``node`` with its op's numpy form."""
+    op: Op = node.operation  # type: ignore[assignment]
+    forward = numpy_form(op)[0]
+    operands: dict[str, Any] = {}
+    position = 0
+    for name, argument in node.arguments.items():
+        items = argument if type(argument) is tuple else (argument,)
+        shown = []
+        for x in items:
+            if isinstance(x, Value):
+                shown.append(names.value[x])
+            else:
+                shown.append(names.const(node, position, x))
+                position += 1
+        operands[name] = shown if type(argument) is tuple else shown[0]
+    if op.arity:
+        return forward.format(**operands)
+    terms = [forward.format(**{n: operands[role][k] for n, role in zip(op.operands, op.roles)})
+             for k in range(len(operands[op.roles[0]]))]
+    return " + ".join([*terms, operands["bias"]])
 
 
 def _vectorizable(node: Value) -> bool:

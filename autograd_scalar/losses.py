@@ -121,7 +121,13 @@ def cross_entropy(
                 f"cross_entropy: target {index} is {target!r}, but it must be a class index "
                 f"0 ... {len(row) - 1} for {len(row)} logits"
             )
-    return _reduce([-log_softmax(row)[y] for row, y in zip(logits, targets)], reduction)
+    # -log_softmax(row)[y] as a dot with the one-hot target: the same number, and a graph
+    # of one shape for every class, which a compiled replay runs for all samples at once.
+    return _reduce(
+        [-dot(log_softmax(row), [float(k == y) for k in range(len(row))])
+         for row, y in zip(logits, targets)],
+        reduction,
+    )
 
 
 def log_softmax(logits: Sequence[Value]) -> list[Value]:
