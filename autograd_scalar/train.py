@@ -43,7 +43,7 @@ from .losses import l2_penalty
 from .nn import Input, Module
 from .optim import Adam, Optimizer
 
-__all__ = ["History", "accuracy", "batch_loss", "fit"]
+__all__ = ["History", "accuracy", "batch_loss", "fit", "replay_backend"]
 
 Prediction = Value | list[Value]
 """A model's output for one sample: one Value, or one per class."""
@@ -148,7 +148,7 @@ def fit(
     if optimizer is None:
         optimizer = Adam(model.parameters(), lr=0.01)
     step: _Step = (
-        _CompiledStep(model, loss, l2, fixed=batch_size is None, backend=_backend(compile))
+        _CompiledStep(model, loss, l2, fixed=batch_size is None, backend=replay_backend(compile))
         if compile
         else _EagerStep(model, loss, l2)
     )
@@ -364,8 +364,10 @@ class _CompiledStep:
         return graph, inputs, targets, predictions
 
 
-def _backend(compile: bool | str) -> str:
-    """The compiled replay fit uses: numpy array code where numpy is installed."""
+def replay_backend(compile: bool | str = True) -> str:
+    """The compiled replay ``fit(..., compile=compile)`` uses: ``"numpy"`` (array code)
+    where numpy is installed and ``compile`` is True, else ``"python"`` (float code);
+    ``compile`` may name one."""
     if isinstance(compile, str):
         if compile not in ("numpy", "python"):
             raise ValueError(f"fit: compile must be True, False, 'numpy' or 'python', "

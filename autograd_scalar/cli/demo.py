@@ -33,7 +33,7 @@ from ..losses import binary_cross_entropy_with_logits
 from ..nn import MLP
 from ..optim import Adam
 from ..plot import plot_decision_boundary, plot_loss_curve
-from ..train import History, accuracy, fit
+from ..train import History, accuracy, fit, replay_backend
 
 __all__ = ["configure", "run"]
 
@@ -107,7 +107,7 @@ def run(args: argparse.Namespace) -> int:
     results["settings"] = {
         "seed": args.seed, "hidden": args.hidden, "loss": "binary_cross_entropy_with_logits",
         "optimizer": f"Adam(lr={LEARNING_RATE})", "l2": L2, "noise": NOISE,
-        "compiled": not args.eager,
+        "replay": "eager" if args.eager else replay_backend(),
     }
     say(_summary(results))
     written = _write_results(model, (X, y), history, results, out)
