@@ -480,7 +480,7 @@ class _Sink:
         term = _reduce(term, shape, self.shape)
         if self.mode == "add.at":
             return [f"add.at(G, {self.target}, ({term}).ravel())"]
-        if self.mode == "ravel":
+        if self.mode == "ravel" and shape.kind != "s":
             return [f"{self.target} += ({term}).ravel()"]
         return [f"{self.target} += {term}"]
 
@@ -1007,7 +1007,7 @@ class _ArrayLeaves:
         """``D[...]`` for these leaves, the sink adding their gradients, and that index."""
         new = all(leaf not in self.position for leaf in leaves) and len(set(leaves)) == len(leaves)
         indices = [self.index(leaf) for leaf in leaves]
-        if new:
+        if new or indices == list(range(indices[0], indices[0] + len(indices))):
             where = f"{indices[0]}:{indices[-1] + 1}"
             return f"D[{where}]", _Sink(f"G[{where}]", _Shape("r", len(leaves)), "ravel"), where
         name = self.constant("I", indices)
@@ -1395,6 +1395,9 @@ class _ArrayWriter:
             text, sink, _ = self.leaves._place(list(arguments["terms"]))
             return f"float({text}.sum()){bias}", sink.lines(g, SCALAR, None)  # type: ignore[arg-type]
         w_text, w_sink, _ = self.leaves._place(list(arguments["weights"]))
+        if arguments["weights"] == arguments["inputs"]:  # p · p, a sum of squares: 2 p each
+            return f"float({w_text} @ {w_text}){bias}", w_sink.lines(
+                f"(2.0 * {g}) * {w_text}", _Shape("r"), None)  # type: ignore[arg-type]
         x_text, x_sink, _ = self.leaves._place(list(arguments["inputs"]))
         return f"float({w_text} @ {x_text}){bias}", [
             *w_sink.lines(f"{g} * {x_text}", _Shape("r"), None),  # type: ignore[arg-type]
