@@ -62,8 +62,19 @@ MIN_GROUP = 4
 
 
 def _elementwise(function: Any, arity: int = 1) -> Any:
-    """A scalar helper applied element by element (exactly the float semantics, slower)."""
-    each = np.frompyfunc(lambda *xs: function(*map(float, xs)), arity, 1)
+    """A scalar helper applied element by element (exactly the float semantics, slower).
+
+    Where it raises, the element is nan, as the other array forms give: the check after
+    an op with a domain then evaluates that sample as eager evaluation does, which raises
+    eager's error."""
+
+    def one(*xs: Any) -> float:
+        try:
+            return float(function(*map(float, xs)))
+        except (ArithmeticError, ValueError):
+            return math.nan
+
+    each = np.frompyfunc(one, arity, 1)
     return lambda *xs: np.asarray(each(*xs), dtype=float)
 
 
@@ -450,8 +461,15 @@ SCALAR = _Shape("s")
 COLUMN = _Shape("p", 1)
 
 
-def _reduce(text: str, shape: _Shape, to: _Shape) -> str:
-    """``text`` summed down to the shape ``to`` (over samples, columns or both)."""
+def _reduce(text: str, shape: _Shape, to: _Shape, count: str | None = None) -> str:
+    """``text`` summed down to the shape ``to`` (over samples, columns or both).
+
+    ``count`` names the number of samples when ``text`` is each sample's own term: if it
+    has no sample axis (it is the same in every sample) and ``to`` has none either, the
+    sum over the samples is ``count`` times it.
+    """
+    if count and to.kind != "p" and shape.kind != "p":
+        text = f"{count} * ({text})"
     if to.kind == "s" and shape.kind != "s":
         return f"({text}).sum()"
     if to.kind == "r" and shape.kind == "p":
@@ -461,6 +479,14 @@ def _reduce(text: str, shape: _Shape, to: _Shape) -> str:
     return text
 
 
+def _term_shape(template: str, shapes: dict[str, _Shape]) -> _Shape:
+    """The shape of a template's value: the broadcast of the shapes of the names it reads."""
+    shape = SCALAR
+    for name in template_names(template):
+        shape = shape.join(shapes.get(name, SCALAR))
+    return shape
+
+
 @dataclass
 class _Ref:
     """An operand as array code reads it, and where a gradient for it goes (None: a constant)."""
@@ -468,6 +494,7 @@ class _Ref:
     text: str
     shape: _Shape
     sink: Any = None  # a _Sink
+    labels: Any = None  # a leaf's label, or each sample's leaf's (for errors)
 
 
 class _Sink:
@@ -476,8 +503,12 @@ class _Sink:
     def __init__(self, target: str, shape: _Shape, mode: str = "add") -> None:
         self.target, self.shape, self.mode = target, shape, mode
 
-    def lines(self, term: str, shape: _Shape, writer: _GroupWriter) -> list[str]:
-        term = _reduce(term, shape, self.shape)
+    def lines(self, term: str, shape: _Shape, writer: _GroupWriter | None,
+              aggregated: bool = False) -> list[str]:
+        """Lines adding ``term`` (of ``shape``): each sample's term, or with ``aggregated``
+        already summed over the samples."""
+        count = None if aggregated or writer is None else writer.count
+        term = _reduce(term, shape, self.shape, count)
         if self.mode == "add.at":
             return [f"add.at(G, {self.target}, ({term}).ravel())"]
         if self.mode == "ravel" and shape.kind != "s":
@@ -492,11 +523,14 @@ class _VarSink(_Sink):
         super().__init__(var.grad, var.shape)
         self.var = var
 
-    def lines(self, term: str, shape: _Shape, writer: _GroupWriter) -> list[str]:
+    def lines(self, term: str, shape: _Shape, writer: _GroupWriter | None,
+              aggregated: bool = False) -> list[str]:
         var = self.var
-        term = _reduce(term, shape, var.shape)
+        count = None if aggregated or writer is None else writer.count
+        term = _reduce(term, shape, var.shape, count)
         shape = shape if _reduce("", shape, var.shape) == "" else var.shape
         if var.preallocated:
+            assert writer is not None
             return [*writer.allocate(var), f"{var.grad} += {term}"]
         if var.grad_shape is None:
             var.grad_shape = shape
@@ -512,7 +546,9 @@ class _ColumnSink(_Sink):
         super().__init__(var.grad, COLUMN)
         self.var, self.column = var, column
 
-    def lines(self, term: str, shape: _Shape, writer: _GroupWriter) -> list[str]:
+    def lines(self, term: str, shape: _Shape, writer: _GroupWriter | None,
+              aggregated: bool = False) -> list[str]:
+        assert writer is not None
         c = self.column
         term = _reduce(term, shape, COLUMN)
         return [*writer.allocate(self.var), f"{self.var.grad}[:, {c}:{c + 1}] += {term}"]
@@ -712,9 +748,11 @@ class _GroupWriter:
             return _Ref(self.column_names[value], COLUMN)
         if kind == "shared":
             i = self.leaves.index(self.template.places[value])
-            return _Ref(self.leaves.scalar(i), SCALAR, _Sink(f"G[{i}]", SCALAR))
+            leaf = self.template.places[value]
+            return _Ref(self.leaves.scalar(i), SCALAR, _Sink(f"G[{i}]", SCALAR), leaf.label)
         c = self.place_column[value]
-        return _Ref(f"X{self.k}[{c}]", COLUMN, _Sink(f"GX{self.k}[{c}]", COLUMN))
+        labels = [leaf.label for leaf in self.group.own[value]]
+        return _Ref(f"X{self.k}[{c}]", COLUMN, _Sink(f"GX{self.k}[{c}]", COLUMN), labels)
 
     def _lower(self, j: int) -> None:
         block = self.blocks.get(j)
@@ -741,7 +779,9 @@ class _GroupWriter:
         check = ""
         if op.domain:
             shown = ", ".join(texts[name] for name in (*op.operands, *op.parameter_names))
-            check = f"check({op.name!r}, {out.name}, ({shown},))"
+            labels = tuple(operands[name].labels for name in op.operands)
+            named = f", {self.leaves.constant_object('L', labels)}" if any(labels) else ""
+            check = f"check({op.name!r}, {out.name}, ({shown},){named})"
 
         def backward(writer: _GroupWriter) -> list[str]:
             g = writer.gradient(out)
@@ -749,11 +789,14 @@ class _GroupWriter:
                 return []
             lines = []
             fields = {**texts, "out": out.name, "g": g}
+            shapes = {**{n: r.shape for n, r in operands.items()}, "out": out.shape,
+                      "g": out.grad_shape or shape}
             for name, template in zip(op.operands, grads):
                 ref = operands[name]
                 if ref.sink is not None:
                     term = template.format(**fields)
-                    lines += ref.sink.lines(term, shape, writer)
+                    lines += ref.sink.lines(term, _term_shape(template, shapes), writer,
+                                            aggregated=shape.kind == "s")
             return lines
 
         self.steps.append(_Step(out, forward.format(**texts), backward, check))
@@ -843,7 +886,8 @@ class _GroupWriter:
             g = writer.gradient(out, full=True)
             if g is None:
                 return []
-            lines = w_sink.lines(f"({g}.T @ {x.text})", _Shape("r", len(weights)), writer)
+            lines = w_sink.lines(f"({g}.T @ {x.text})", _Shape("r", len(weights)), writer,
+                                 aggregated=True)  # the product sums over the samples
             if b_sink is not None:
                 lines += b_sink.lines(g, out.shape, writer)
             if x.sink is not None:
@@ -901,14 +945,17 @@ class _GroupWriter:
             if g is None:
                 return []
             lines = []
+            g_shape = out.grad_shape or shape
             for term in terms:
                 fields = {**{n: r.text for n, r in term.items()}, "g": g}
+                shapes = {**{n: r.shape for n, r in term.items()}, "g": g_shape}
                 for name, template in zip(op.operands, grads):
                     if term[name].sink is not None:
-                        lines += term[name].sink.lines(template.format(**fields),
-                                                       term_shape.join(shape), writer)
+                        lines += term[name].sink.lines(
+                            template.format(**fields), _term_shape(template, shapes), writer,
+                            aggregated=shape.kind == "s")
             if bias.sink is not None:
-                lines += bias.sink.lines(g, shape, writer)
+                lines += bias.sink.lines(g, g_shape, writer, aggregated=shape.kind == "s")
             return lines
 
         self.steps.append(_Step(out, text, backward))
@@ -932,6 +979,11 @@ class _GroupWriter:
             self.pending.append(f"{var.grad} = broadcast_to({var.grad}, {var.name}.shape)")
             var.grad_shape = var.shape
         return var.grad
+
+    @property
+    def count(self) -> str:
+        """The variable holding this replay's number of samples."""
+        return f"N{self.k}"
 
     @property
     def term(self) -> _Ref:
@@ -988,6 +1040,12 @@ class _ArrayLeaves:
         """A name in the namespace for an array of constants: ``C0``, ``K1`` ..."""
         count = self.counts[prefix] = self.counts.get(prefix, -1) + 1
         self.namespace[f"{prefix}{count}"] = np.asarray(values, dtype=float)
+        return f"{prefix}{count}"
+
+    def constant_object(self, prefix: str, value: Any) -> str:
+        """A name in the namespace for any constant object (the labels of an op's operands)."""
+        count = self.counts[prefix] = self.counts.get(prefix, -1) + 1
+        self.namespace[f"{prefix}{count}"] = value
         return f"{prefix}{count}"
 
     def index(self, leaf: Value) -> int:
@@ -1051,29 +1109,42 @@ class _ArrayLeaves:
         return name
 
 
-def _check(namespace: dict[str, Any]) -> Any:
-    def check(op_name: str, out: Any, operands: tuple[Any, ...]) -> None:
-        """After an op with a domain: where a result is not finite, evaluate that sample as
-        eager evaluation would, which raises eager's error when it is one."""
+def _check(built: list[bool]) -> Any:
+    """The ``check`` that array code calls after each op with a domain; ``built[0]`` says
+    whether this replay is of the samples the graph was built with (whose labels it knows)."""
+
+    def check(op_name: str, out: Any, operands: tuple[Any, ...], labels: tuple[Any, ...] = ()
+              ) -> None:
+        """Where a result is not finite, evaluate that sample as eager evaluation would,
+        which raises eager's error (naming the operand's label) when it is one."""
         if np.isfinite(out).all():
             return
         op = OPS[op_name]
         shape = np.shape(out)
         for flat in np.flatnonzero(~np.isfinite(out)):
             numbers = [float(np.broadcast_to(x, shape).flat[flat]) for x in operands]
-            _eager(op, numbers)
+            sample = int(flat) // (shape[1] if len(shape) == 2 else 1)
+            names = [_label(spec, sample, built[0]) for spec in labels or [None] * len(numbers)]
+            _eager(op, numbers, names)
+
     return check
 
 
-def _eager(op: Op, numbers: list[float]) -> None:
+def _label(spec: Any, sample: int, built: bool) -> str:
+    if isinstance(spec, str):
+        return spec
+    return spec[sample] if built and isinstance(spec, list) and sample < len(spec) else ""
+
+
+def _eager(op: Op, numbers: list[float], labels: list[str]) -> None:
     """Apply ``op`` to Values of ``numbers`` (operands, then parameters) as user code would."""
     count = len(op.operands)
     operands, parameters = numbers[:count], numbers[count:]
-    first = Value(operands[0])
+    values = [Value(x, label=label) for x, label in zip(operands, [*labels, "", ""])]
     if count == 1:
-        getattr(first, op.method)(*parameters)
+        getattr(values[0], op.method)(*parameters)
     else:
-        getattr(first, op.method)(Value(operands[1]))
+        getattr(values[0], op.method)(values[1])
 
 
 class ArrayGraph(CompiledGraph):
@@ -1096,7 +1167,8 @@ class ArrayGraph(CompiledGraph):
         self.source = writer.source()
         self.filename, namespace = _run(self.source)
         namespace.update(writer.namespace)
-        namespace["check"] = _check(namespace)
+        self._built = [True]
+        namespace["check"] = _check(self._built)
         self._replay = namespace["replay"]
         self._forward = namespace["forward"]
         self._writer = writer
@@ -1197,6 +1269,7 @@ class ArrayGraph(CompiledGraph):
         """Replay; writes the per-sample leaves' gradients and the observed values, and
         returns the rest: (value, flat leaves' gradients, array leaves' G, their data D)."""
         arguments = self._inputs(samples)
+        self._built[0] = samples is None
         try:
             with np.errstate(all="ignore"):
                 value, flat_grads, G, per_sample, self._last = self._replay(*arguments)
@@ -1216,6 +1289,7 @@ class ArrayGraph(CompiledGraph):
     def forward(self, samples: Any = None) -> float:
         """Recompute and return the root's value (no gradients)."""
         arguments = self._inputs(samples)
+        self._built[0] = samples is None
         try:
             with np.errstate(all="ignore"):
                 value, self._last = self._forward(*arguments)
@@ -1393,15 +1467,15 @@ class _ArrayWriter:
         bias = "" if arguments["bias"] == 0.0 else f" + {literal(arguments['bias'])}"
         if node.op == "sum":
             text, sink, _ = self.leaves._place(list(arguments["terms"]))
-            return f"float({text}.sum()){bias}", sink.lines(g, SCALAR, None)  # type: ignore[arg-type]
+            return f"float({text}.sum()){bias}", sink.lines(g, SCALAR, None)
         w_text, w_sink, _ = self.leaves._place(list(arguments["weights"]))
         if arguments["weights"] == arguments["inputs"]:  # p · p, a sum of squares: 2 p each
             return f"float({w_text} @ {w_text}){bias}", w_sink.lines(
-                f"(2.0 * {g}) * {w_text}", _Shape("r"), None)  # type: ignore[arg-type]
+                f"(2.0 * {g}) * {w_text}", _Shape("r"), None)
         x_text, x_sink, _ = self.leaves._place(list(arguments["inputs"]))
         return f"float({w_text} @ {x_text}){bias}", [
-            *w_sink.lines(f"{g} * {x_text}", _Shape("r"), None),  # type: ignore[arg-type]
-            *x_sink.lines(f"{g} * {w_text}", _Shape("r"), None),  # type: ignore[arg-type]
+            *w_sink.lines(f"{g} * {x_text}", _Shape("r"), None),
+            *x_sink.lines(f"{g} * {w_text}", _Shape("r"), None),
         ]
 
     def _signature(self, name: str) -> str:
@@ -1430,7 +1504,10 @@ class _ArrayWriter:
                 lines += writer.forward_lines("    ", checks=not tensors)
                 bias = node.arguments["bias"]
                 extra = "" if bias == 0.0 else f" + {literal(bias)}"
-                lines.append(f"    {target} = {scalar}(({writer.term.text}).sum()){extra}")
+                term = writer.term
+                total = (f"({term.text}).sum()" if term.shape.kind == "p"
+                         else f"{writer.count} * {term.text}")  # the same in every sample
+                lines.append(f"    {target} = {scalar}({total}){extra}")
             elif node in self.vector:
                 code = self.vector_code[node][0]
                 lines.append(f"    {target} = {code[len('float'):] if tensors else code}")
