@@ -43,7 +43,16 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .compile import CompiledGraph, _forward, _leaf_names, _Names, _run, literal
+from .compile import (
+    CompiledGraph,
+    _forward,
+    _leaf_names,
+    _Names,
+    _operand_names,
+    _run,
+    _term_fields,
+    literal,
+)
 from .compile import _backward as _float_backward
 from .engine import Value
 
@@ -1599,23 +1608,12 @@ def _array_forward(node: Value, names: _Names) -> str:
     """The expression computing a flat ``node`` with its op's numpy form."""
     op: Op = node.operation  # type: ignore[assignment]
     forward = numpy_form(op)[0]
-    operands: dict[str, Any] = {}
-    position = 0
-    for name, argument in node.arguments.items():
-        items = argument if type(argument) is tuple else (argument,)
-        shown = []
-        for x in items:
-            if isinstance(x, Value):
-                shown.append(names.value[x])
-            else:
-                shown.append(names.const(node, position, x))
-                position += 1
-        operands[name] = shown if type(argument) is tuple else shown[0]
+    operands = _operand_names(node, names)
     if op.arity:
         return forward.format(**operands)
-    terms = [forward.format(**{n: operands[role][k] for n, role in zip(op.operands, op.roles)})
+    terms = [forward.format(**_term_fields(node, operands, k))
              for k in range(len(operands[op.roles[0]]))]
-    return " + ".join([*terms, operands["bias"]])
+    return " + ".join([*terms, str(operands["bias"])])
 
 
 def _vectorizable(node: Value) -> bool:

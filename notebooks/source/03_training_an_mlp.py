@@ -27,12 +27,14 @@ from autograd_scalar import (
     Adam,
     accuracy,
     binary_cross_entropy_with_logits,
+    compile_graph,
     fit,
     hinge_loss,
     make_moons,
     no_grad,
     to_plus_minus,
 )
+from autograd_scalar.train import batch_loss
 
 plt.rcParams["figure.dpi"] = 80  # modest PNGs keep the saved notebook small
 COLOURS = ("#3b4cc0", "#b40426")  # class 0, class 1
@@ -157,9 +159,6 @@ history = train(model, y, binary_cross_entropy_with_logits)
 # graph. Here is the forward pass it generated, the tensor program a person would write:
 
 # %%
-from autograd_scalar import compile_graph
-from autograd_scalar.train import batch_loss
-
 loss, _ = batch_loss(model, X, y, binary_cross_entropy_with_logits, l2=1e-4)
 program = compile_graph(loss, backend="numpy")
 forward = program.source.split("# backward")[0].splitlines()
