@@ -45,7 +45,19 @@ from .engine import (
 from .engine import sum as sum  # public, but kept out of __all__ (see below)
 
 # </generated: imports>
-from .functional import GradcheckError, grad, gradcheck, value_and_grad
+from .functional import (
+    GradcheckError,
+    grad,
+    gradcheck,
+    hessian,
+    hvp,
+    jacfwd,
+    jacobian,
+    jacrev,
+    jvp,
+    value_and_grad,
+    vjp,
+)
 from .losses import (
     binary_cross_entropy_with_logits,
     cross_entropy,
@@ -57,9 +69,11 @@ from .losses import (
 )
 from .nn import MLP, Layer, Module, Neuron
 from .optim import SGD, Adam, RMSprop
+from .steps import backward_steps, forward_steps
 from .train import History, accuracy, fit
 
 if TYPE_CHECKING:
+    from .explorer import explore
     from .viz import draw_dot, render
 
 __version__ = "0.1.0"
@@ -82,6 +96,7 @@ __all__ = [
     "Value",
     "accuracy",
     "atan",
+    "backward_steps",
     "binary_cross_entropy_with_logits",
     "clamp",
     "compile_graph",
@@ -92,12 +107,20 @@ __all__ = [
     "elu",
     "erf",
     "exp",
+    "explore",
     "fit",
+    "forward_steps",
     "gelu",
     "grad",
     "gradcheck",
+    "hessian",
     "hinge_loss",
+    "hvp",
     "is_grad_enabled",
+    "jacfwd",
+    "jacobian",
+    "jacrev",
+    "jvp",
     "l2_penalty",
     "leaky_relu",
     "log",
@@ -123,15 +146,20 @@ __all__ = [
     "to_plus_minus",
     "topological_order",
     "value_and_grad",
+    "vjp",
 ]
 # </generated: all>
 
 
 def __getattr__(name: str) -> Any:
-    # The renderer imports graphviz; it is loaded when a picture is first asked for,
-    # so that importing the engine never loads it.
+    # The renderer (and the explorer, which draws with it) imports graphviz; it is loaded
+    # when a picture is first asked for, so that importing the engine never loads it.
     if name in ("draw_dot", "render"):
         from . import viz
 
         return getattr(viz, name)
+    if name == "explore":
+        from .explorer import explore
+
+        return explore
     raise AttributeError(f"module 'autograd_scalar' has no attribute {name!r}")

@@ -7,6 +7,8 @@ and committed, as PyTorch generates its autograd code from ``derivatives.yaml``:
 
 * ``autograd_scalar/_rules.py``: every backward rule, on floats and, for
   ``create_graph=True``, on Values;
+* ``autograd_scalar/_tangents.py``: every tangent rule of forward mode, the same
+  derivative templates with the operands' tangents in place of the gradient;
 * the marked regions of ``engine.py`` (``Value``'s operator methods, the rules
   the methods attach to nodes, the module functions, ``__all__``), of
   ``__init__.py`` (the functions it exports) and of ``README.md`` (the list of
@@ -21,6 +23,7 @@ inside HTML comments).
 from __future__ import annotations
 
 import argparse
+import ast
 import math
 import re
 import sys
@@ -50,11 +53,13 @@ so that ``from autograd_scalar import *`` never shadows the built-in)."""
 
 PACKAGE_NAMES = [
     "MLP", "SGD", "Adam", "CompiledGraph", "GradcheckError", "History", "Layer", "Module",
-    "Neuron", "RMSprop", "Value", "accuracy", "binary_cross_entropy_with_logits",
-    "compile_graph", "cross_entropy", "dot", "draw_dot", "fit", "grad", "gradcheck",
-    "hinge_loss", "is_grad_enabled", "l2_penalty", "log_softmax", "make_blobs",
-    "make_circles", "make_moons", "make_spirals", "make_xor", "mse_loss", "no_grad", "render",
-    "softmax", "to_plus_minus", "topological_order", "value_and_grad",
+    "Neuron", "RMSprop", "Value", "accuracy", "backward_steps", "binary_cross_entropy_with_logits",
+    "compile_graph", "cross_entropy", "dot", "draw_dot", "explore", "fit", "forward_steps",
+    "grad", "gradcheck",
+    "hessian", "hinge_loss", "hvp", "is_grad_enabled", "jacfwd", "jacobian", "jacrev", "jvp",
+    "l2_penalty", "log_softmax", "make_blobs", "make_circles", "make_moons", "make_spirals",
+    "make_xor", "mse_loss", "no_grad", "render", "softmax", "to_plus_minus",
+    "topological_order", "value_and_grad", "vjp",
 ]
 """``autograd_scalar``'s public names besides the op functions."""
 
@@ -241,6 +246,69 @@ def rules_source() -> str:
         "__all__: list[str] = []",
     ]
     return "\n".join(parts) + code + "\n"
+
+
+# ---------------------------------------------------------------------------
+# _tangents.py
+
+
+def _addend(term: str) -> str:
+    """``term`` as an operand of ``+``: in parentheses if it is a bare conditional."""
+    top = ast.parse(term, mode="eval").body
+    if not isinstance(top, (ast.IfExp, ast.BoolOp, ast.Compare)):
+        return term
+    try:  # already enclosed, as the table writes its conditionals: "(g if a > 0.0 else 0.0)"
+        enclosed = ast.dump(ast.parse(term[1:-1], mode="eval").body) == ast.dump(top)
+    except SyntaxError:
+        enclosed = False
+    return term if term.startswith("(") and enclosed else f"({term})"
+
+
+def _tangent_rule(op: Op) -> list[str]:
+    """The tangent rule of ``op``: d out = d/da ta (+ d/db tb), a term per operand that has
+    a tangent (None: it has none); for ``sum`` and ``dot``, one term's."""
+    tangents = [f"t{name}" for name in op.operands]
+    signature = ", ".join(f"{name}: Any" for name in
+                          [*op.operands, "out", *tangents, *op.parameter_names])
+    what = "one term of " if op.arity == 0 else ""
+    summary = ", plus ".join(f"d/d{name} with g = t{name}" for name in op.operands)
+    lines = [f"def {op.name}_tangent({signature}) -> Any:",
+             f'    """The tangent of {what}{op.name}: {summary}."""']
+    terms = [_on_values(template.format(**_fields(op, {"g": tangent})))
+             for template, tangent in zip(op.grads, tangents)]
+    if len(terms) == 1:
+        return [*lines, f"    return {terms[0]}"]
+    first, second = terms
+    return [*lines, "    if tb is None:", f"        return {first}", "    if ta is None:",
+            f"        return {second}", f"    return {_addend(first)} + {_addend(second)}"]
+
+
+def tangents_source() -> str:
+    """The whole of ``_tangents.py``."""
+    functions: list[str] = []
+    for op in OPS.values():
+        functions += ["", "", *_tangent_rule(op)]
+    code = "\n".join(functions)
+    helper_names = sorted(n for n in {"on_values", *HELPERS} if f"{n}(" in code or f"{n}." in code)
+    table = ["", "", "", "TANGENTS: dict[str, Callable[..., Any]] = {",
+             *(f'    "{op.name}": {op.name}_tangent,' for op in OPS.values()), "}",
+             '"""Each op\'s tangent rule, by op name (registered as its ``"jvp"`` rule)."""']
+    parts = [
+        HEADER + "# A rule is one line per template, however long.\n# ruff: noqa: E501\n",
+        '"""The tangent rule of every op, for forward mode (see ``autograd_scalar.forward``).\n\n'
+        "``name_tangent(a, [b,] out, ta, [tb,] *parameters)`` is the op's own derivative\n"
+        "templates with the operands' tangents ``ta``, ``tb`` in place of the gradient ``g``:\n"
+        "d out = d out/da ta + d out/db tb. A binary op's rule gets None for an operand without\n"
+        "a tangent (a constant), and leaves its term out; ``sum`` and ``dot`` have one term's\n"
+        "rule. Each rule serves floats and Values alike (``on_values``), so tangents taken\n"
+        'with Values can be differentiated again.\n"""\n',
+        "from __future__ import annotations\n",
+        "from collections.abc import Callable",
+        "from typing import Any\n",
+        "from .ops import (", *(f"    {n}," for n in helper_names), ")\n",
+        "__all__ = [\"TANGENTS\"]",
+    ]
+    return "\n".join(parts) + code + "\n".join(table) + "\n"
 
 
 # ---------------------------------------------------------------------------
@@ -580,7 +648,7 @@ def _replace_region(text: str, name: str, body: list[str], style: str, path: str
 
 def generate() -> dict[Path, str]:
     """Every generated file's new text, by path."""
-    files = {PACKAGE / "_rules.py": rules_source()}
+    files = {PACKAGE / "_rules.py": rules_source(), PACKAGE / "_tangents.py": tangents_source()}
     for relative, regions in REGIONS.items():
         path = ROOT / relative
         text = path.read_text(encoding="utf-8")

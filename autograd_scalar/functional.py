@@ -1,27 +1,60 @@
-"""Functional differentiation: ``grad``, ``value_and_grad`` and ``gradcheck``.
+"""Functional differentiation: ``grad``, ``jvp``, ``vjp``, Jacobians, Hessians, ``gradcheck``.
 
 ``grad(f)`` is a new function that returns the derivative of ``f``, in the
 style of JAX and HIPS autograd. Called with numbers it returns floats; called
-with Values (which is what happens inside another ``grad``) it returns Values
-built with ``create_graph=True``, so transforms nest to any order:
+with Values (which is what happens inside another transform) it returns Values
+that can be differentiated again, so transforms nest to any order:
 
 >>> from autograd_scalar import grad
 >>> import autograd_scalar as ag
 >>> d3 = grad(grad(grad(lambda x: x ** 4)))
 >>> d3(0.5)  # 24 x
 12.0
+
+Both modes of automatic differentiation are here, in JAX's shapes:
+
+* reverse mode (``backward``): :func:`grad`, :func:`value_and_grad`,
+  :func:`vjp` and :func:`jacrev` (alias :func:`jacobian`), one pass per output;
+* forward mode (:mod:`autograd_scalar.forward`): :func:`jvp` and
+  :func:`jacfwd`, one pass per input;
+* both: :func:`hessian` (forward over reverse) and :func:`hvp`.
+
+A function may take several numbers and return one Value or a list or tuple of
+them. A Jacobian has a row per output (the output's container, list or tuple)
+and, when ``argnums`` is a tuple, a tuple per row with an entry per argument.
+
+>>> from autograd_scalar import jacfwd, jacrev
+>>> f = lambda x, y: [x * y, x + y]
+>>> jacrev(f, argnums=(0, 1))(2.0, 3.0)  # [[y, x], [1, 1]]
+[(3.0, 2.0), (1.0, 1.0)]
+>>> jacfwd(f, argnums=(0, 1))(2.0, 3.0)
+[(3.0, 2.0), (1.0, 1.0)]
 """
 
 from __future__ import annotations
 
 import functools
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-from .engine import Value, no_grad, topological_order
+from .engine import Value, is_grad_enabled, no_grad, topological_order
+from .forward import parents_first, propagate
+from .ops import accumulate
 
-__all__ = ["GradcheckError", "grad", "gradcheck", "value_and_grad"]
+__all__ = [
+    "GradcheckError",
+    "grad",
+    "gradcheck",
+    "hessian",
+    "hvp",
+    "jacfwd",
+    "jacobian",
+    "jacrev",
+    "jvp",
+    "value_and_grad",
+    "vjp",
+]
 
 _nesting = threading.local()
 
@@ -48,34 +81,13 @@ def value_and_grad(
     >>> value_and_grad(lambda x, y: x * y + y, argnums=(0, 1))(2.0, 3.0)
     (9.0, (3.0, 3.0))
     """
-    positions = (argnums,) if isinstance(argnums, int) else tuple(argnums)
+    positions = _positions(argnums)
 
     @functools.wraps(f)
     def evaluate(*args: Any, **kwargs: Any) -> tuple[Any, Any]:
-        for position in positions:
-            if not -len(args) <= position < len(args):
-                raise IndexError(
-                    f"argnums names argument {position}, but {len(args)} arguments were given"
-                )
-        nested = _depth() > 0 or any(isinstance(args[p], Value) for p in positions)
-        inputs = [_as_input(args[p], p) for p in positions]
-        call_args = list(args)
-        for position, leaf in zip(positions, inputs):
-            call_args[position] = leaf
-        _nesting.depth = _depth() + 1
-        try:
-            out = f(*call_args, **kwargs)
-        finally:
-            _nesting.depth -= 1
+        nested, inputs, out = _trace(f, args, kwargs, positions)
         grads = _gradients(out, inputs, create_graph=nested)
-        value: Any
-        if nested:
-            value = out if isinstance(out, Value) else Value(_plain(out))
-            grads = [g if isinstance(g, Value) else Value(g) for g in grads]
-        else:
-            value = _plain(out)
-            grads = [_plain(g) for g in grads]
-        return value, grads[0] if isinstance(argnums, int) else tuple(grads)
+        return _result(out, nested), _per_argument(grads, argnums, nested)
 
     return evaluate
 
@@ -99,6 +111,292 @@ def grad(f: Callable[..., Value | float], argnums: int | Sequence[int] = 0) -> C
     return gradient
 
 
+def jvp(
+    f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]
+) -> tuple[Any, Any]:
+    """Forward mode: ``(f(*primals), tangent_out)``, the directional derivative along ``tangents``.
+
+    ``tangent_out = sum_i d f / d primals[i] * tangents[i]`` (the Jacobian times
+    the tangent vector), computed by one forward pass, inputs first, over the
+    graph ``f`` builds (:mod:`autograd_scalar.forward`), never by running
+    backward. ``primals`` and ``tangents`` are tuples (or lists) of the same
+    length, one number per argument of ``f``. ``tangent_out`` has the shape of
+    ``f``'s result: a number, or a list or tuple of them.
+
+    Numbers in give floats out; Values in, or a call inside another transform,
+    give Values that can be differentiated again. Every argument is a fresh
+    variable, as in :func:`grad`.
+
+    >>> jvp(lambda x, y: x * y + x.sin(), (1.0, 2.0), (1.0, 0.0))  # y + cos x
+    (2.8414709848078967, 2.5403023058681398)
+    >>> jvp(lambda x: [x * x, x.exp()], (0.0,), (2.0,))
+    ([0.0, 1.0], [0.0, 2.0])
+    """
+    primals = _sequence(primals, "jvp", "primals")
+    tangents = _sequence(tangents, "jvp", "tangents")
+    if len(primals) != len(tangents):
+        raise ValueError(f"jvp: {len(primals)} primals but {len(tangents)} tangents; "
+                         "give one tangent per primal")
+    seeds = [_number_or_value(t, f"jvp: tangent {i}") for i, t in enumerate(tangents)]
+    _require_graph("jvp")
+    nested, inputs, out = _trace(f, primals, {}, tuple(range(len(primals))))
+    nested = nested or any(isinstance(t, Value) for t in seeds)
+    outputs = _outputs(out, "jvp")
+    order = parents_first([o for o in outputs if isinstance(o, Value)])
+    found = propagate(order, dict(zip(inputs, seeds)), create_graph=nested)
+    moved = [found.get(o, 0.0) if isinstance(o, Value) else 0.0 for o in outputs]
+    return _rebuild(out, iter(outputs), nested), _rebuild(out, iter(moved), nested)
+
+
+def vjp(f: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[[Any], tuple[Any, ...]]]:
+    """Reverse mode as a function: ``(f(*primals), vjp_fn)``.
+
+    ``vjp_fn(cotangent)`` returns ``sum_j cotangent[j] * d f_j / d primals[i]``
+    for each primal ``i``, as a tuple (one entry per primal): the cotangent
+    vector times the Jacobian. ``cotangent`` has the shape of ``f``'s result,
+    a number or a list or tuple of them. ``f`` runs once; ``vjp_fn`` runs a
+    backward pass per output over the graph it built, and may be called any
+    number of times. Every argument is a fresh variable, as in :func:`grad`.
+
+    >>> out, vjp_fn = vjp(lambda x, y: [x * y, x + y], 2.0, 3.0)
+    >>> out
+    [6.0, 5.0]
+    >>> vjp_fn([1.0, 0.0]), vjp_fn([0.0, 1.0])  # the Jacobian's rows
+    ((3.0, 2.0), (1.0, 1.0))
+    """
+    _require_graph("vjp")
+    nested, inputs, out = _trace(f, primals, {}, tuple(range(len(primals))))
+    outputs = _outputs(out, "vjp")
+
+    def vjp_fn(cotangent: Any) -> tuple[Any, ...]:
+        if _shape(cotangent) != _shape(out):
+            raise ValueError(
+                f"vjp_fn: the cotangent must have the shape of f's result ({_describe(out)}), "
+                f"not {_describe(cotangent)}"
+            )
+        cotangents = [_number_or_value(c, "vjp_fn: cotangent") for c in _flatten(cotangent)]
+        graph = nested or any(isinstance(c, Value) for c in cotangents)
+        if graph:
+            _require_graph("vjp_fn")
+        totals: list[Any] = [0.0] * len(inputs)
+        for output, weight in zip(outputs, cotangents):
+            if isinstance(output, Value) and not (type(weight) is float and weight == 0.0):
+                grads = _gradients(output, inputs, create_graph=graph, cotangent=weight)
+                totals = [accumulate(t, g) for t, g in zip(totals, grads)]
+        return tuple(_result(t, graph) for t in totals)
+
+    return _rebuild(out, iter(outputs), nested), vjp_fn
+
+
+def jacrev(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callable[..., Any]:
+    """Make a function returning the Jacobian of ``f`` by reverse mode: one backward per output.
+
+    ``f`` runs once; each of its outputs is differentiated with respect to the
+    arguments named by ``argnums``, as by :func:`grad` (a fresh variable per
+    argument; the others are passed as given). The Jacobian has the shape of
+    ``f``'s result with each output replaced by its derivatives: a number when
+    ``argnums`` is an index, a tuple (one per argument) when it is a tuple.
+    Cheaper than :func:`jacfwd` when there are more inputs than outputs.
+    :func:`jacobian` is the same function.
+
+    >>> jacrev(lambda x, y: x * x * y, argnums=(0, 1))(3.0, 2.0)  # (2xy, x^2)
+    (12.0, 9.0)
+    >>> jacrev(lambda x: [x.sin(), x * 3.0])(0.0)
+    [1.0, 3.0]
+    """
+    positions = _positions(argnums)
+
+    @functools.wraps(f)
+    def jacobian(*args: Any, **kwargs: Any) -> Any:
+        _require_graph("jacrev")
+        nested, inputs, out = _trace(f, args, kwargs, positions)
+        outputs = _outputs(out, "jacrev")
+        rows = [_gradients(o, inputs, create_graph=nested) for o in outputs]
+        return _rebuild(out, (_per_argument(row, argnums, nested) for row in rows), nested)
+
+    return jacobian
+
+
+jacobian = jacrev
+
+
+def jacfwd(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callable[..., Any]:
+    """Make a function returning the Jacobian of ``f`` by forward mode: one pass per input.
+
+    ``f`` runs once; then each argument named by ``argnums`` in turn gets the
+    tangent 1 and the others none, and one forward pass over the graph gives
+    the derivatives of every output with respect to it (a column). Arguments,
+    results and shapes are those of :func:`jacrev`, which gives the same
+    numbers; this is cheaper when there are more outputs than inputs.
+
+    >>> jacfwd(lambda x, y: x * x * y, argnums=(0, 1))(3.0, 2.0)  # (2xy, x^2)
+    (12.0, 9.0)
+    >>> jacfwd(lambda x: [x.sin(), x * 3.0])(0.0)
+    [1.0, 3.0]
+    """
+    positions = _positions(argnums)
+
+    @functools.wraps(f)
+    def jacobian(*args: Any, **kwargs: Any) -> Any:
+        _require_graph("jacfwd")
+        nested, inputs, out = _trace(f, args, kwargs, positions)
+        outputs = _outputs(out, "jacfwd")
+        order = parents_first([o for o in outputs if isinstance(o, Value)])
+        columns = [propagate(order, {x: 1.0}, create_graph=nested) for x in inputs]
+        rows = [[c.get(o, 0.0) if isinstance(o, Value) else 0.0 for c in columns] for o in outputs]
+        return _rebuild(out, (_per_argument(row, argnums, nested) for row in rows), nested)
+
+    return jacobian
+
+
+def hessian(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callable[..., Any]:
+    """Make a function returning the Hessian of ``f``: ``jacfwd(jacrev(f, argnums), argnums)``.
+
+    Forward over reverse: one backward pass builds the gradient as a graph
+    (``create_graph=True``), then one forward pass per argument differentiates
+    it. With ``argnums`` an index the result is d^2 f / dx^2; with a tuple, a
+    tuple of rows (row i holds d^2 f / dx_i dx_j for each j). A function with
+    several outputs has a Hessian per output.
+
+    >>> hessian(lambda x, y: 3 * x * x + 2 * x * y + y * y, argnums=(0, 1))(1.0, 2.0)
+    ((6.0, 2.0), (2.0, 2.0))
+    >>> hessian(lambda x: x ** 3)(2.0)  # 6x
+    12.0
+    """
+    return jacfwd(jacrev(f, argnums), argnums)
+
+
+def hvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]) -> Any:
+    """The Hessian of ``f`` at ``primals`` times the vector ``tangents``, without forming it.
+
+    ``jvp(grad(f), primals, tangents)``'s tangent, as in JAX's autodiff
+    cookbook: forward over reverse, one backward and one forward pass whatever
+    the number of arguments. ``f`` returns one number; every argument is
+    differentiated. The result is a number for a function of one argument,
+    else a tuple with an entry per argument.
+
+    >>> f = lambda x, y: 3 * x * x + 2 * x * y + y * y  # Hessian [[6, 2], [2, 2]]
+    >>> hvp(f, (1.0, 2.0), (1.0, -1.0))
+    (4.0, 0.0)
+    """
+    primals = _sequence(primals, "hvp", "primals")
+    argnums = 0 if len(primals) == 1 else tuple(range(len(primals)))
+    return jvp(grad(f, argnums), primals, tangents)[1]
+
+
+def _positions(argnums: int | Sequence[int]) -> tuple[int, ...]:
+    return (argnums,) if isinstance(argnums, int) else tuple(argnums)
+
+
+def _trace(
+    f: Callable[..., Any], args: Sequence[Any], kwargs: dict[str, Any],
+    positions: tuple[int, ...],
+) -> tuple[bool, list[Value], Any]:
+    """Run ``f`` with a fresh variable for each argument in ``positions``.
+
+    Returns whether the results must be Values (a Value argument, or a call
+    inside another transform), the fresh variables, and what ``f`` returned.
+    """
+    for position in positions:
+        if not -len(args) <= position < len(args):
+            raise IndexError(
+                f"argnums names argument {position}, but {len(args)} arguments were given"
+            )
+    nested = _depth() > 0 or any(isinstance(args[p], Value) for p in positions)
+    inputs = [_as_input(args[p], p) for p in positions]
+    call_args = list(args)
+    for position, leaf in zip(positions, inputs):
+        call_args[position] = leaf
+    _nesting.depth = _depth() + 1
+    try:
+        out = f(*call_args, **kwargs)
+    finally:
+        _nesting.depth -= 1
+    return nested, inputs, out
+
+
+def _require_graph(transform: str) -> None:
+    if not is_grad_enabled():
+        raise RuntimeError(
+            f"{transform} differentiates through the graph the function builds, but it was "
+            "called inside a no_grad() block, where no graph is built; call it outside the "
+            "block (no_grad inside the function is fine: what it computes is a constant)"
+        )
+
+
+def _sequence(items: Any, transform: str, name: str) -> tuple[Any, ...]:
+    if not isinstance(items, (tuple, list)):
+        raise TypeError(f"{transform}: {name} must be a tuple or list with one number per "
+                        f"argument, not {type(items).__name__}; write ({items!r},) for one")
+    return tuple(items)
+
+
+def _number_or_value(x: Any, what: str) -> Any:
+    """``x`` as a float, or the Value itself; a TypeError naming ``what`` for anything else."""
+    if isinstance(x, Value):
+        return x
+    if isinstance(x, bool) or not isinstance(x, (int, float)):
+        raise TypeError(f"{what} must be a number or a Value, not {type(x).__name__}")
+    return float(x)
+
+
+def _flatten(tree: Any) -> list[Any]:
+    """The items in ``tree`` (one, or a list or tuple of them, nested), in order."""
+    if isinstance(tree, (list, tuple)):
+        return [leaf for item in tree for leaf in _flatten(item)]
+    return [tree]
+
+
+def _outputs(out: Any, transform: str) -> list[Any]:
+    """The Values and numbers a function returned, in order; a TypeError for anything else."""
+    outputs = _flatten(out)
+    for output in outputs:
+        if not isinstance(output, Value) and (
+            isinstance(output, bool) or not isinstance(output, (int, float))
+        ):
+            raise TypeError(f"{transform}: the differentiated function must return a Value, a "
+                            f"number, or a list or tuple of them, not {type(output).__name__}")
+    return outputs
+
+
+def _shape(tree: Any) -> Any:
+    """The nesting of ``tree``'s lists and tuples (alike), its Values and numbers as None."""
+    if isinstance(tree, (list, tuple)):
+        return tuple(_shape(item) for item in tree)
+    return None
+
+
+def _describe(tree: Any) -> str:
+    if isinstance(tree, (list, tuple)):
+        return f"a {type(tree).__name__} of {len(tree)}"
+    return "one number" if isinstance(tree, (Value, int, float)) else type(tree).__name__
+
+
+def _rebuild(tree: Any, items: Iterator[Any], nested: bool) -> Any:
+    """``tree`` with its leaves replaced, in order, by ``items``: each a result (see
+    :func:`_result`), or a tuple of them."""
+    if isinstance(tree, list):
+        return [_rebuild(item, items, nested) for item in tree]
+    if isinstance(tree, tuple):
+        return tuple(_rebuild(item, items, nested) for item in tree)
+    item = next(items)
+    return item if isinstance(item, tuple) else _result(item, nested)
+
+
+def _per_argument(derivatives: list[Any], argnums: int | Sequence[int], nested: bool) -> Any:
+    """One derivative for an index ``argnums``, a tuple of them for a tuple."""
+    if isinstance(argnums, int):
+        return _result(derivatives[0], nested)
+    return tuple(_result(d, nested) for d in derivatives)
+
+
+def _result(x: Any, nested: bool) -> Any:
+    """A result as a transform returns it: a Value when nested, else a float."""
+    if nested:
+        return x if isinstance(x, Value) else Value(_plain(x))
+    return _plain(x)
+
+
 def _plain(x: Any) -> float:
     """The number behind a Value or a plain number."""
     return x.data if isinstance(x, Value) else float(x)
@@ -112,10 +410,13 @@ def _as_input(arg: Any, position: int) -> Value:
     Value passed twice), and differentiating with respect to the object itself would
     then give a total derivative where the partial one is asked for ("perturbation
     confusion"). The new node passes gradients on to ``arg``, so an outer ``grad``
-    still differentiates through it.
+    still differentiates through it. It keeps ``arg``'s label (or is named
+    ``arg<position>``, as a number argument is), so that an error names it at any depth.
     """
     if isinstance(arg, Value):
-        return arg * 1.0
+        fresh = arg * 1.0
+        fresh.label = arg.label or f"arg{position}"
+        return fresh
     if isinstance(arg, bool) or not isinstance(arg, (int, float)):
         raise TypeError(
             f"argument {position} is differentiated, so it must be a number or a Value, "
@@ -124,8 +425,11 @@ def _as_input(arg: Any, position: int) -> Value:
     return Value(arg, label=f"arg{position}")
 
 
-def _gradients(out: Value | float, inputs: list[Value], create_graph: bool) -> list[Any]:
-    """d out / d input for each input, leaving every leaf's ``.grad`` as it was."""
+def _gradients(
+    out: Value | float, inputs: list[Value], create_graph: bool, cotangent: float | Value = 1.0
+) -> list[Any]:
+    """``cotangent`` times d out / d input for each input, leaving every leaf's ``.grad`` as it
+    was."""
     if not isinstance(out, Value):
         if isinstance(out, (int, float)) and not isinstance(out, bool):
             return [0.0 for _ in inputs]  # a constant function
@@ -138,7 +442,7 @@ def _gradients(out: Value | float, inputs: list[Value], create_graph: bool) -> l
     for leaf in leaves:
         leaf.grad = 0.0
     try:
-        out.backward(create_graph=create_graph)
+        out.backward(cotangent, create_graph=create_graph)
         members = set(graph)
         return [x.grad if x in members else 0.0 for x in inputs]
     finally:

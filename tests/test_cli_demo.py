@@ -25,7 +25,7 @@ def test_demo_writes_the_model_history_and_pictures(
     assert run_demo("--epochs", "4", "--hidden", "6,5", "--out", str(tmp_path)) == 0
     written = {path.name for path in tmp_path.iterdir()}
     assert written == {"model.json", "history.json", "decision_boundary.png", "loss_curve.png",
-                       "neuron_graph.svg"}
+                       "training.gif", "neuron_graph.svg"}
     assert (tmp_path / "decision_boundary.png").read_bytes().startswith(b"\x89PNG")
     assert (tmp_path / "loss_curve.png").read_bytes().startswith(b"\x89PNG")
     assert "<svg" in (tmp_path / "neuron_graph.svg").read_text()
@@ -33,6 +33,33 @@ def test_demo_writes_the_model_history_and_pictures(
     output = capsys.readouterr()
     assert "after 4 epochs" in output.out and "held-out accuracy" in output.out
     assert "4/4" in output.err  # the progress bar
+
+
+def test_demo_animates_training_in_at_most_60_frames(tmp_path: Path) -> None:
+    from PIL import Image
+
+    run_demo("--epochs", "150", "--hidden", "4", "--out", str(tmp_path), "--quiet")
+    with Image.open(tmp_path / "training.gif") as gif:
+        # the untrained model, then every 150 / 59 epochs (rounded up), the last included
+        assert gif.n_frames == 60
+        frames = []
+        for k in (0, gif.n_frames - 1):
+            gif.seek(k)
+            frames.append(gif.convert("RGB").tobytes())
+    assert frames[0] != frames[1]  # the boundary moved
+
+
+def test_demo_without_pillow_skips_the_animation_with_a_note(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec",
+        lambda name, *args: None if name == "PIL" else real_find_spec(name, *args),
+    )
+    assert run_demo("--epochs", "2", "--hidden", "3", "--out", str(tmp_path), "--quiet") == 0
+    assert not (tmp_path / "training.gif").exists()
+    assert "autograd-scalar[gif]" in capsys.readouterr().err
 
 
 def test_demo_history_and_model_agree_with_a_fresh_evaluation(tmp_path: Path) -> None:

@@ -98,7 +98,7 @@ def _names(sources: list[Path]) -> list[str]:
 def test_each_source_has_a_committed_notebook_and_no_notebook_lacks_a_source() -> None:
     committed = sorted(path.stem for path in NOTEBOOKS.glob("*.ipynb"))
     assert committed == _names(SOURCES)
-    assert len(SOURCES) == 3
+    assert len(SOURCES) == 4
 
 
 @pytest.mark.parametrize("source", SOURCES, ids=_names(SOURCES))

@@ -14,8 +14,11 @@ Into ``--out`` (default ``./demo-output``) it writes ``model.json``
 (:meth:`~autograd_scalar.nn.Module.save`), ``history.json`` (loss and accuracy
 per epoch, final training and held-out accuracy), ``decision_boundary.png``,
 ``loss_curve.png`` (both drawn by :mod:`autograd_scalar.plot`, which needs
-matplotlib: ``pip install -e ".[plot]"``) and
-``neuron_graph.svg``, the computation graph of one neuron with its gradients.
+matplotlib: ``pip install -e ".[plot]"``), ``training.gif``, the decision
+boundary every few epochs (at most 60 frames, recorded by
+:class:`~autograd_scalar.animate.TrainingRecorder`; it needs Pillow, the ``gif``
+extra) and ``neuron_graph.svg``, the computation graph of one neuron with its
+gradients.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from ..animate import MISSING_PILLOW, TrainingRecorder
 from ..data import Dataset, make_moons
 from ..losses import binary_cross_entropy_with_logits
 from ..nn import MLP
@@ -97,11 +101,13 @@ def run(args: argparse.Namespace) -> int:
     model = MLP(2, [*args.hidden, 1], seed=args.seed)
     say(f"two moons: {TRAINING_POINTS} training points, noise {NOISE}; {model}")
 
+    recorder = _recorder(model, (X, y), args.epochs)
     start = time.perf_counter()
     history = fit(
         model, X, y, loss=binary_cross_entropy_with_logits,
         optimizer=Adam(model.parameters(), lr=LEARNING_RATE), l2=L2,
         epochs=args.epochs, seed=args.seed, progress=not args.quiet, compile=not args.eager,
+        callback=recorder,
     )
     results = _evaluate(model, (X, y), held_out, history, time.perf_counter() - start)
     results["settings"] = {
@@ -111,6 +117,9 @@ def run(args: argparse.Namespace) -> int:
     }
     say(_summary(results))
     written = _write_results(model, (X, y), history, results, out)
+    if recorder is not None:
+        recorder.save(out / "training.gif")
+        written.insert(-1 if "neuron_graph.svg" in written else len(written), "training.gif")
     say(f"wrote {', '.join(written)} to {out}")
     return 0
 
@@ -127,6 +136,14 @@ def _write_results(
     if _draw_neuron(model, training[0][0], out / "neuron_graph.svg"):
         written.append("neuron_graph.svg")
     return written
+
+
+def _recorder(model: MLP, training: Dataset, epochs: int) -> TrainingRecorder | None:
+    """The callback recording ``training.gif``; None (with a note) without Pillow."""
+    if importlib.util.find_spec("PIL") is None:
+        print(f"note: skipped training.gif: {MISSING_PILLOW}", file=sys.stderr)
+        return None
+    return TrainingRecorder(model, *training, epochs=epochs)
 
 
 def _printer(quiet: bool) -> Callable[[str], None]:

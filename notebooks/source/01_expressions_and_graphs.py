@@ -14,14 +14,26 @@
 # 3. the chain rule, step by step, on a small expression and on a composite $y = g(f(x))$;
 # 4. the gradient of a function of two variables, and what it means geometrically;
 # 5. second derivatives with `grad(grad(f))`;
-# 6. checking gradients against finite differences with `gradcheck`.
+# 6. checking gradients against finite differences with `gradcheck`;
+# 7. watching backpropagation step by step with the explorer, and checking every step.
 
 # %%
 import math
+import random
 
 import matplotlib.pyplot as plt
 
-from autograd_scalar import GradcheckError, Value, grad, gradcheck, tanh
+from autograd_scalar import (
+    GradcheckError,
+    Value,
+    backward_steps,
+    dot,
+    explore,
+    grad,
+    gradcheck,
+    relu,
+    tanh,
+)
 
 plt.rcParams["figure.dpi"] = 80  # modest PNGs keep the saved notebook small
 
@@ -171,7 +183,8 @@ print(f"dy/dx at x = 2: {dy_dx(2.0):g}")
 #
 # so at $(1, 2)$ the **gradient** is $\nabla f = (10, 6)$. Note that $x$ appears in two terms,
 # $3x^2$ and $2xy$: in the graph it feeds two operations, and its gradient is the **sum** of
-# what comes back along both paths ($6x$ from one, $2y$ from the other). The engine adds them up.
+# what comes back along both paths ($6x$ from one, $2y$ from the other). The engine adds them up
+# (section 7 steps through this graph, contribution by contribution).
 
 # %%
 x = Value(1.0, label="x")
@@ -181,7 +194,6 @@ f.label = "f"
 f.backward()
 print(f"f(1, 2) = {f.data:g},  ∇f = ({x.grad:g}, {y.grad:g})")
 assert (x.grad, y.grad) == (10.0, 6.0)
-f.draw()
 
 # %% [markdown]
 # ### What the gradient means
@@ -336,6 +348,124 @@ except GradcheckError as error:
     print(error)
 
 # %% [markdown]
+# ## 7. Watching backpropagation, step by step
+#
+# `backward_steps(root)` is the backward pass as a list of steps, in the order `backward()`
+# processes the Values: each step is one Value with its **complete** gradient (`gradient`), the
+# contributions it `received` from the Values computed from it, and the `edges` along which it
+# sends its gradient on to its parents, each with its `local_derivative` and the
+# `contribution` it adds: the local derivative times the gradient. `explore(root)` shows the
+# same steps: press **Play** (or **Next step**, or the arrow keys) to watch the forward pass
+# compute each Value and the backward pass send the gradients back, and click a Value to see
+# its local derivatives and its chain-rule sum. Where no script runs (on GitHub, for instance)
+# it shows the finished graph.
+#
+# First $f = 3x^2 + 2xy + y^2$ at $(1, 2)$ again, each intermediate result named, with the
+# chain rule worked out by hand: the gradient every Value should get, and what each edge should
+# carry.
+
+# %%
+x = Value(1.0, label="x")
+y = Value(2.0, label="y")
+x2 = x**2
+x2.label = "x²"
+three_x2 = 3 * x2
+three_x2.label = "3x²"
+two_x = 2 * x
+two_x.label = "2x"
+two_xy = two_x * y
+two_xy.label = "2xy"
+y2 = y**2
+y2.label = "y²"
+first_two = three_x2 + two_xy
+first_two.label = "3x²+2xy"
+f = first_two + y2
+f.label = "f"
+
+# By hand: d(a + b) = da + db; d(3u) = 3 du; d(u²) = 2u du; d(uv) = v du + u dv.
+hand_gradient = {"f": 1, "3x²+2xy": 1, "y²": 1, "3x²": 1, "2xy": 1, "x²": 3, "2x": 2,
+                 "y": 2 + 4, "x": 6 + 4}
+hand_edge = {("f", "3x²+2xy"): 1, ("f", "y²"): 1, ("3x²+2xy", "3x²"): 1,
+             ("3x²+2xy", "2xy"): 1, ("3x²", "x²"): 3 * 1, ("x²", "x"): 2 * 1.0 * 3,
+             ("2xy", "2x"): 2.0 * 1, ("2xy", "y"): 2 * 1.0 * 1, ("2x", "x"): 2 * 2,
+             ("y²", "y"): 2 * 2.0 * 1}
+for step in backward_steps(f):
+    sent = ", ".join(f"{edge.contribution:g} to {edge.parent.label}" for edge in step.edges)
+    print(f"{step.node.label:>8}: gradient {step.gradient:g}" + (f", sends {sent}" if sent else ""))
+    assert step.gradient == hand_gradient[step.node.label]
+    for edge in step.edges:
+        assert edge.contribution == hand_edge[step.node.label, edge.parent.label]
+f.backward()
+assert (x.grad, y.grad) == (10.0, 6.0)
+explore(f)
+
+# %% [markdown]
+# `x` receives two contributions, 6 through $x^2$ and 4 through $2x$, and its gradient is
+# their sum, 10; `y` gets 2 through $2xy$ and 4 through $y^2$: 6.
+#
+# Next the network of [notebook 2](02_backprop_by_hand.ipynb): one input, two hidden ReLU
+# units and two linear outputs, biases 0.1, weights from the same seeded normal distribution,
+# and the cost $C = \tfrac12 \sum_k (\hat y_k - y_k)^2$ for the input $x = 0.8$ and the target
+# $y = (0.5, -0.5)$. By hand, with the error signals $\delta^{(2)}_k = \hat y_k - y_k$ and
+# $\delta^{(1)}_j = \mathrm{relu}'(z_j) \sum_k \delta^{(2)}_k w^{(2)}_{kj}$, every gradient is
+# a product of an error signal and what came into the unit.
+
+# %%
+rng = random.Random(1)
+w1 = [Value(rng.gauss(0.0, 1.0), label=f"w1_{j + 1}") for j in range(2)]
+w2 = [[Value(rng.gauss(0.0, 1.0), label=f"w2_{k + 1}{j + 1}") for j in range(2)]
+      for k in range(2)]
+b1 = [Value(0.1, label=f"b1_{j + 1}") for j in range(2)]
+b2 = [Value(0.1, label=f"b2_{k + 1}") for k in range(2)]
+x = Value(0.8, label="x")
+target = [0.5, -0.5]
+
+
+def named(value, label):
+    value.label = label
+    return value
+
+
+# Each weighted sum is one dot node, as in a Neuron: z_j = w1_j x + b1_j, ŷ_k = w2_k · h + b2_k.
+z = [named(dot([w1[j]], [x], b1[j]), f"z{j + 1}") for j in range(2)]
+h = [named(relu(z[j]), f"h{j + 1}") for j in range(2)]
+y_hat = [named(dot(w2[k], h, b2[k]), f"ŷ{k + 1}") for k in range(2)]
+error = [named(y_hat[k] - target[k], f"e{k + 1}") for k in range(2)]
+square = [named(error[k] ** 2, f"e{k + 1}²") for k in range(2)]
+total = named(square[0] + square[1], "e1²+e2²")
+C = named(0.5 * total, "C")
+
+# The chain rule by hand, on plain floats.
+d2 = [y_hat[k].data - target[k] for k in range(2)]
+dh = [d2[0] * w2[0][j].data + d2[1] * w2[1][j].data for j in range(2)]
+d1 = [dh[j] * (1.0 if z[j].data > 0 else 0.0) for j in range(2)]
+hand = {"C": 1.0, "e1²+e2²": 0.5, "x": d1[0] * w1[0].data + d1[1] * w1[1].data}
+for k in range(2):
+    hand |= {f"e{k + 1}²": 0.5, f"e{k + 1}": d2[k], f"ŷ{k + 1}": d2[k], f"b2_{k + 1}": d2[k]}
+    for j in range(2):
+        hand[f"w2_{k + 1}{j + 1}"] = d2[k] * h[j].data
+for j in range(2):
+    hand |= {f"h{j + 1}": dh[j], f"z{j + 1}": d1[j], f"b1_{j + 1}": d1[j],
+             f"w1_{j + 1}": d1[j] * x.data}
+
+steps = backward_steps(C)
+for step in steps:
+    assert math.isclose(step.gradient, hand[step.node.label], rel_tol=1e-12, abs_tol=1e-15)
+    if step.received:  # a gradient is the sum of what the Values computed from it sent
+        assert math.isclose(sum(e.contribution for e in step.received), step.gradient)
+print(f"{len(steps)} backward steps, each matching the chain rule by hand")
+for step in steps[-6:]:
+    print(f"{step.node.label:>5}: ∂C/∂{step.node.label} = {step.gradient:.4f}")
+explore(C)
+
+# %% [markdown]
+# Step through the backward pass above and watch $h_1$ and $h_2$: each feeds both outputs, so
+# each receives two contributions, $\delta^{(2)}_1 w^{(2)}_{1j}$ and $\delta^{(2)}_2 w^{(2)}_{2j}$,
+# before its gradient is complete and it passes it on through the ReLU. The explorer is also a
+# file: `explore(C).save("backprop.html")`, or `render(C, "backprop.html")`, writes one page
+# that works offline.
+
+# %% [markdown]
 # ## Summary
 #
 # * A `Value` holds `data` and, after `backward()`, `grad`; operations on Values record the
@@ -345,6 +475,7 @@ except GradcheckError as error:
 # * The gradient points uphill, steepest; its length is the rate of increase.
 # * `grad` turns a function into its derivative and nests to any order; `gradcheck` checks
 #   gradients against finite differences.
+# * `backward_steps` lists the backward pass step by step, and `explore` lets you watch it.
 #
 # Next, [notebook 2](02_backprop_by_hand.ipynb) works through backpropagation in a small
 # neural network by hand, and checks every number against the engine.

@@ -8,7 +8,8 @@
 #
 # 1. the data, and a held-out set to test on;
 # 2. the model and the loss;
-# 3. training with `fit`, and the loss and accuracy curves;
+# 3. training with `fit`, watched live: the loss and accuracy curves, on the training and the
+#    held-out points, and what each first-layer neuron learns;
 # 4. the decision boundary the network learned;
 # 5. saving the trained model and loading it back;
 # 6. the hinge loss against binary cross-entropy.
@@ -20,7 +21,6 @@ import time
 from pathlib import Path
 
 import matplotlib.pyplot as plt
-from IPython.display import Pretty, display
 
 from autograd_scalar import (
     MLP,
@@ -105,32 +105,20 @@ print(f"before training: training accuracy {accuracy(model, X, y):.0%}")
 # product (section 3b shows it); without numpy it is straight-line Python on plain floats.
 # Either way the numbers are the ones eager training gives, to rounding.
 #
-# A word on the progress bar. By default (`progress=True`) `fit` shows a `tqdm` bar, which is
-# what you see in a terminal. In a notebook that bar is a widget (or, without `ipywidgets`, text
-# on stderr), with timings and speeds that change every run, so a saved notebook cannot show it
-# faithfully. Here we turn it off and draw our own from `fit`'s `callback`, which is called
-# after every epoch with the history so far: one line of text, redrawn in place, whose final
-# state is the same every run.
+# **Watching it learn.** `live=True` shows one picture that is redrawn while training runs:
+# the decision boundary with the training points, the loss and accuracy curves, and a small
+# heatmap per first-layer neuron. `validation=(X_test, y_test)` also measures the model on the
+# held-out points after every epoch, into `history.validation_loss` and
+# `history.validation_accuracy`. The view is an image updated in place (no widget to
+# install), redrawn only as often as keeps drawing under a fifth of the training time, and
+# always at the end; the saved notebook keeps that last frame. (`fit`'s own progress bar,
+# `progress=True`, is a widget with timings that change every run, so we turn it off here.)
 
 # %%
-def progress_line(epochs, width=25):
-    """A `fit` callback that redraws one line: the epoch, a bar, the loss and the accuracy."""
-    handle = display(Pretty(""), display_id=True)
-
-    def show(epoch, history):
-        done = round(width * epoch / epochs)
-        handle.update(Pretty(
-            f"epoch {epoch:>3}/{epochs} [{'#' * done}{'.' * (width - done)}]  "
-            f"loss {history.loss[-1]:.4f}  training accuracy {history.accuracy[-1]:.1%}"
-        ))
-
-    return show
-
-
 EPOCHS = 200
 
 
-def train(model, targets, loss):
+def train(model, targets, loss, **options):
     """Train `model` on the points X with `fit`, as this notebook does; returns the History."""
     start = time.perf_counter()
     history = fit(
@@ -141,13 +129,45 @@ def train(model, targets, loss):
         epochs=EPOCHS,
         compile=True,
         progress=False,
-        callback=progress_line(EPOCHS),
+        **options,
     )
     print(f"trained in {time.perf_counter() - start:.2f} s")
     return history
 
 
-history = train(model, y, binary_cross_entropy_with_logits)
+history = train(model, y, binary_cross_entropy_with_logits,
+                live=True, validation=(X_test, y_test))
+
+# %% [markdown]
+# Compiled, these 200 epochs take a fraction of a second: too short for frames in between, so
+# the view drew only the final one, and drawing it took longer than the training (most of the
+# time printed above). With eager training, or for longer, it redraws every second or so.
+#
+# Reading the final frame from left to right:
+#
+# * **The decision boundary** (the black line, score $z = 0$) runs through the gap between
+#   the moons. The shading is the score, clipped to $\pm 4$: the model grows confident away
+#   from the boundary.
+# * **The curves.** The loss (log scale) falls fast at first, then slowly. The training
+#   accuracy reaches 100% well before the end; after that the loss keeps falling as the model
+#   grows more confident about every point, held back by the L2 term. The held-out loss is the
+#   loss alone, without the L2 term, so it ends *below* the training loss: the model fits the
+#   1,000 new points about as well as the 100 it trained on.
+# * **The 16 first-layer neurons**, each $\mathrm{relu}(w_1 x_1 + w_2 x_2 + b)$: a neuron is
+#   off (white) on one side of a straight line and grows linearly on the other. The second
+#   layer and the output combine these half-planes into the curved boundary. Some neurons
+#   cut the plane where the moons meet; a few are off almost everywhere.
+#
+# The numbers behind the curves are in the `History`, one per epoch; the last held-out
+# accuracy is what `accuracy` gives on the held-out points.
+
+# %%
+print(f"{history.epochs} epochs; the last: loss {history.loss[-1]:.4f} (with L2), "
+      f"held-out loss {history.validation_loss[-1]:.4f} (without)")
+print(f"held-out accuracy: epoch 1 {history.validation_accuracy[0]:.1%}, "
+      f"epoch {history.epochs} {history.validation_accuracy[-1]:.1%}")
+assert len(history.validation_loss) == len(history.validation_accuracy) == EPOCHS
+assert history.validation_accuracy[-1] == accuracy(model, X_test, y_test)
 
 # %% [markdown]
 # ### 3b. What `compile=True` ran
@@ -171,19 +191,6 @@ assert len(products) == 3  # one matrix product per layer
 # `C0` holds the 100 points (two columns), each `layers_k_neurons_w` is a matrix of one layer's
 # weights, and `where(h <= 0, 0, h)` is relu. The backward pass that follows it in
 # `program.source` is the same program run in reverse, with the transposed products.
-#
-# The loss (log scale) falls fast at first, then slowly. The training accuracy reaches 100% well
-# before the end; after that the loss keeps falling as the model grows more confident about
-# every point, held back by the L2 term, which by then is most of what is left of the loss.
-
-# %%
-epochs = range(1, history.epochs + 1)
-figure, (loss_axes, accuracy_axes) = plt.subplots(1, 2, figsize=(9, 3.2), layout="constrained")
-loss_axes.plot(epochs, history.loss, color="#c0392b")
-loss_axes.set(yscale="log", xlabel="epoch", ylabel="loss (with the L2 term)", title="Loss")
-accuracy_axes.plot(epochs, history.accuracy, color="#1f5fbf")
-accuracy_axes.set(xlabel="epoch", ylabel="training accuracy", ylim=(0.4, 1.02), title="Accuracy")
-plt.show()
 
 # %% [markdown]
 # Training accuracy is the easy number; the held-out points are the test.
@@ -271,6 +278,8 @@ print(f"identical predictions on all {len(X_test):,} held-out points")
 # %%
 hinge_model = MLP(2, [16, 16, 1], seed=0)
 hinge_history = train(hinge_model, to_plus_minus(y), hinge_loss)
+print(f"final loss {hinge_history.loss[-1]:.4f}, "
+      f"training accuracy {hinge_history.accuracy[-1]:.1%}")
 
 # %% [markdown]
 # The two losses are measured in different units, so compare the shapes of the curves rather
@@ -279,6 +288,7 @@ hinge_history = train(hinge_model, to_plus_minus(y), hinge_loss)
 # is rougher, because its gradient changes abruptly whenever a point crosses the margin.
 
 # %%
+epochs = range(1, EPOCHS + 1)
 figure, axes = plt.subplots(figsize=(5.5, 3.2))
 axes.plot(epochs, history.loss, color="#c0392b", label="binary cross-entropy")
 axes.plot(epochs, hinge_history.loss, color="#16a085", label="hinge")
@@ -354,7 +364,8 @@ plt.show()
 # ## Summary
 #
 # * `fit(model, X, y, loss=..., optimizer=..., epochs=..., compile=True)` trains any `Module`;
-#   it returns a `History` of the loss and accuracy per epoch, and `callback` lets you watch.
+#   it returns a `History` of the loss and accuracy per epoch; `validation=(X_val, y_val)` adds
+#   the held-out ones, `live=True` draws it all while it trains, and `callback` lets you watch.
 # * `MLP(2, [16, 16, 1])` with cross-entropy, a little L2 and Adam separates the two moons
 #   perfectly in 200 epochs, and classifies over 99% of new points correctly.
 # * `save` and `load` round-trip a model exactly.
