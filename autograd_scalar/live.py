@@ -82,10 +82,11 @@ def in_notebook() -> bool:
     shell has a ``kernel``); False in plain Python and in the IPython terminal.
     """
     try:
-        from IPython import get_ipython
+        from IPython.core.getipython import get_ipython
     except ImportError:
         return False
-    return getattr(get_ipython(), "kernel", None) is not None
+    shell = get_ipython()  # type: ignore[no-untyped-call,unused-ignore]  # typed from IPython 8.x
+    return getattr(shell, "kernel", None) is not None
 
 
 class Throttle:
@@ -387,8 +388,8 @@ class _Plane:
             program.forward(self.points)
             count = len(self.points)
             rows = [np.broadcast_to(program.values(n), (count,)) for n in [*outputs, *hidden]]
-            scores = np.array(rows[: len(outputs)]).reshape(len(outputs), *shape)
-            activations = np.array(rows[len(outputs):]).reshape(len(hidden), *shape)
+            scores: Any = np.array(rows[: len(outputs)]).reshape(len(outputs), *shape)
+            activations: Any = np.array(rows[len(outputs):]).reshape(len(hidden), *shape)
             return scores, activations
         with no_grad():
             evaluated = [self._nodes(list(point)) for point in self.points.tolist()]
