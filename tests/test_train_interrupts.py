@@ -9,8 +9,9 @@ import textwrap
 import pytest
 
 # The burst starts from a callback, so it begins inside fit; the progress bar's
-# close is slowed to 50 ms so that the whole burst (30 signals 0.5 ms apart, about
-# 15 ms) lands inside fit, most of it in the clean-up where interrupts used to escape.
+# close is slowed to 300 ms so that the whole burst (30 signals 0.5 ms apart, about
+# 15 ms on an idle machine, several times that on a busy one) lands inside fit, most
+# of it in the clean-up where interrupts used to escape.
 SCRIPT = textwrap.dedent("""
     import os, signal, threading, time
     import autograd_scalar.train as train
@@ -18,7 +19,7 @@ SCRIPT = textwrap.dedent("""
 
     class SlowToClose(train.tqdm):
         def close(self):
-            time.sleep(0.05)
+            time.sleep(0.3)
             super().close()
 
     train.tqdm = SlowToClose
