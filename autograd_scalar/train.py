@@ -44,7 +44,7 @@ from .losses import l2_penalty
 from .nn import Input, Module
 from .optim import Adam, Optimizer
 
-__all__ = ["History", "accuracy", "batch_loss", "fit", "replay_backend"]
+__all__ = ["History", "Trainer", "accuracy", "batch_loss", "fit", "replay_backend"]
 
 Prediction = Value | list[Value]
 """A model's output for one sample: one Value, or one per class."""
@@ -182,26 +182,17 @@ def fit(
     """
     X, y = _samples(X, "fit"), _targets(y, "fit")
     _check_fit_arguments(X, y, epochs, batch_size, l2)
-    if optimizer is None:
-        optimizer = Adam(model.parameters(), lr=0.01)
-    backend = replay_backend(compile) if compile else None
-    step: _Step = (
-        _CompiledStep(model, loss, l2, fixed=batch_size is None, backend=backend)
-        if backend is not None
-        else _EagerStep(model, loss, l2)
-    )
-    evaluate = None if validation is None else _Evaluation(model, loss, validation, backend)
+    if validation is not None:
+        _check_validation(validation, "fit")
+    trainer = Trainer(model, X, y, loss=loss, optimizer=optimizer, batch_size=batch_size, l2=l2,
+                      seed=seed, compile=compile, validation=validation)
+    history = trainer.history
     view = _live_view(model, X, y, epochs) if live else None
-    shuffler = random.Random(seed)
-    history = History()
     with _one_interrupt():
         bar = tqdm(range(1, epochs + 1), desc="training", unit="epoch", disable=not progress)
         try:
             for epoch in bar:
-                batches = _batches(len(X), batch_size, shuffler)
-                epoch_loss, epoch_accuracy = _train_epoch(X, y, batches, step, optimizer, epoch)
-                held_out = evaluate() if evaluate is not None else None
-                _record(history, epoch_loss, epoch_accuracy, held_out)
+                epoch_loss, epoch_accuracy = trainer.epoch()
                 bar.set_postfix(
                     {"loss": f"{epoch_loss:.4f}", "accuracy": f"{epoch_accuracy:.1%}"},
                     refresh=False,
@@ -217,6 +208,73 @@ def fit(
             if view is not None:
                 view.finish(history)
     return history
+
+
+class Trainer:
+    """Training one epoch at a time: the loop inside :func:`fit`, for a loop you drive.
+
+    The arguments are :func:`fit`'s (without ``epochs``, ``progress``,
+    ``callback`` and ``live``). Each call of :meth:`epoch` trains one epoch and
+    appends it to :attr:`history`, so ``trainer.epoch()`` ten times trains
+    exactly as ``fit(..., epochs=10)`` does, compiled graphs included: they are
+    compiled once, on the first epoch, and replayed after. The playground's
+    training lab runs this way, a few epochs between two pictures.
+
+    >>> from autograd_scalar import MLP, Adam, make_moons
+    >>> from autograd_scalar.losses import binary_cross_entropy_with_logits
+    >>> X, y = make_moons(40, seed=1)
+    >>> model = MLP(2, [8, 1], seed=3)
+    >>> trainer = Trainer(model, X, y, loss=binary_cross_entropy_with_logits,
+    ...                   optimizer=Adam(model.parameters(), lr=0.05))
+    >>> loss, accuracy = trainer.epoch()
+    >>> trainer.history.epochs, trainer.history.loss == [loss]
+    (1, True)
+    """
+
+    def __init__(
+        self,
+        model: Module,
+        X: Sequence[Input],
+        y: Sequence[Any],
+        *,
+        loss: LossFunction,
+        optimizer: Optimizer | None = None,
+        batch_size: int | None = None,
+        l2: float = 0.0,
+        seed: int = 0,
+        compile: bool | str = False,
+        validation: tuple[Sequence[Input], Sequence[Any]] | None = None,
+    ) -> None:
+        self.X, self.y = _samples(X, "Trainer"), _targets(y, "Trainer")
+        _check_fit_arguments(self.X, self.y, 0, batch_size, l2, "Trainer")
+        self.model = model
+        self.optimizer: Optimizer = (
+            optimizer if optimizer is not None else Adam(model.parameters(), lr=0.01))
+        self.batch_size = batch_size
+        backend = replay_backend(compile) if compile else None
+        self._step: _Step = (
+            _CompiledStep(model, loss, l2, fixed=batch_size is None, backend=backend)
+            if backend is not None
+            else _EagerStep(model, loss, l2)
+        )
+        self._evaluate = (None if validation is None
+                          else _Evaluation(model, loss, validation, backend, "Trainer"))
+        self._shuffler = random.Random(seed)
+        self.history = History()
+        """Every epoch trained so far, as :func:`fit` returns it."""
+
+    def epoch(self) -> tuple[float, float]:
+        """Train one epoch and record it; returns its mean loss and training accuracy.
+
+        A loss that becomes nan or infinite raises ``FloatingPointError`` naming
+        the epoch, as in :func:`fit`; nothing is recorded for that epoch.
+        """
+        number = self.history.epochs + 1
+        batches = _batches(len(self.X), self.batch_size, self._shuffler)
+        loss, accuracy = _train_epoch(self.X, self.y, batches, self._step, self.optimizer, number)
+        held_out = self._evaluate() if self._evaluate is not None else None
+        _record(self.history, loss, accuracy, held_out)
+        return loss, accuracy
 
 
 def _record(history: History, loss: float, accuracy: float,
@@ -256,15 +314,9 @@ class _Evaluation:
     without a batch group, gets that full graph instead (and the float replay always)."""
 
     def __init__(self, model: Module, loss_fn: LossFunction,
-                 validation: tuple[Sequence[Input], Sequence[Any]], backend: str | None) -> None:
-        if not isinstance(validation, (tuple, list)) or len(validation) != 2:
-            raise TypeError(f"fit: validation must be a pair (X_val, y_val), not "
-                            f"{type(validation).__name__}")
-        self.X = _samples(validation[0], "fit: validation")
-        self.y = _targets(validation[1], "fit: validation")
-        if len(self.X) != len(self.y) or not self.X:
-            raise ValueError(f"fit: validation has {len(self.X)} samples and {len(self.y)} "
-                             f"targets; give as many of each, at least one")
+                 validation: tuple[Sequence[Input], Sequence[Any]], backend: str | None,
+                 caller: str) -> None:
+        self.X, self.y = _check_validation(validation, caller)
         self.model, self.loss_fn = model, loss_fn
         self.program = self._array_program() if backend == "numpy" else None
         self.graph: CompiledGraph | None = None
@@ -617,18 +669,32 @@ def _finite(x: Any, where: str) -> float:
     return int(x) if isinstance(x, numbers.Integral) else number
 
 
+def _check_validation(validation: Any, caller: str) -> tuple[list[list[float]], list[Any]]:
+    """The held-out samples and targets of ``validation``, checked."""
+    if not isinstance(validation, (tuple, list)) or len(validation) != 2:
+        raise TypeError(f"{caller}: validation must be a pair (X_val, y_val), not "
+                        f"{type(validation).__name__}")
+    X = _samples(validation[0], f"{caller}: validation")
+    y = _targets(validation[1], f"{caller}: validation")
+    if len(X) != len(y) or not X:
+        raise ValueError(f"{caller}: validation has {len(X)} samples and {len(y)} "
+                         f"targets; give as many of each, at least one")
+    return X, y
+
+
 def _check_fit_arguments(
-    X: Sequence[Input], y: Sequence[Any], epochs: int, batch_size: int | None, l2: float
+    X: Sequence[Input], y: Sequence[Any], epochs: int, batch_size: int | None, l2: float,
+    caller: str = "fit",
 ) -> None:
     if isinstance(epochs, bool) or not isinstance(epochs, numbers.Integral):
-        raise TypeError(f"fit: epochs must be a whole number, not {epochs!r}")
+        raise TypeError(f"{caller}: epochs must be a whole number, not {epochs!r}")
     if isinstance(l2, bool) or not isinstance(l2, numbers.Real) or not 0.0 <= l2 < math.inf:
-        raise ValueError(f"fit: l2 must be a finite number >= 0, not {l2!r}")
+        raise ValueError(f"{caller}: l2 must be a finite number >= 0, not {l2!r}")
     if len(X) != len(y):
-        raise ValueError(f"fit: got {len(X)} samples but {len(y)} targets; they must match")
+        raise ValueError(f"{caller}: got {len(X)} samples but {len(y)} targets; they must match")
     if not X:
-        raise ValueError("fit: there are no samples to train on")
+        raise ValueError(f"{caller}: there are no samples to train on")
     if epochs < 0:
-        raise ValueError(f"fit: epochs must be >= 0, not {epochs}")
+        raise ValueError(f"{caller}: epochs must be >= 0, not {epochs}")
     if batch_size is not None and batch_size < 1:
-        raise ValueError(f"fit: batch_size must be None or >= 1, not {batch_size}")
+        raise ValueError(f"{caller}: batch_size must be None or >= 1, not {batch_size}")
