@@ -741,6 +741,8 @@ def _pipe(drawing: Drawing, fmt: str, timeout: float = DEFAULT_TIMEOUT) -> bytes
     Either is a child process, killed after ``timeout`` seconds (:class:`RenderTimeout`).
     """
     _check_timeout(timeout)
+    if sys.platform == "emscripten" and fmt == "svg":  # in a web page, through Pyodide
+        return _page_svg(drawing.source)
     source = drawing.source.encode("utf-8")
     program = shutil.which("dot")
     try:
@@ -767,6 +769,33 @@ def _pipe(drawing: Drawing, fmt: str, timeout: float = DEFAULT_TIMEOUT) -> bytes
         raise RuntimeError(f"Graphviz's dot failed with status {done.returncode}: {reason}")
     output: bytes = done.stdout
     return output
+
+
+PAGE_RENDERER = "agRenderDot"
+"""The function a web page running this package (Pyodide) provides to draw SVG:
+``agRenderDot(dot_source) -> svg_text``, Graphviz compiled to WebAssembly in the page
+(``@viz-js/viz``). The playground's pages define it."""
+
+
+def _page_svg(source: str) -> bytes:
+    """SVG drawn by the page's own Graphviz (:data:`PAGE_RENDERER`), in a browser.
+
+    The call is synchronous and runs in the page, which has no child processes to
+    stop: the playground limits the graphs it draws by their size instead.
+    """
+    js = importlib.import_module("js")  # Pyodide's view of the page's globals
+    renderer = getattr(js, PAGE_RENDERER, None)
+    if renderer is None:
+        raise GraphvizNotFoundError(
+            f"drawing SVG in a web page needs the page to define {PAGE_RENDERER}(dot) -> svg "
+            "(Graphviz compiled to WebAssembly, such as @viz-js/viz); this page does not"
+        )
+    try:
+        svg = str(renderer(source))
+    except Exception as error:  # a JavaScript exception, as Pyodide raises it
+        reason = " ".join(str(error).split())
+        raise RuntimeError(f"the page's Graphviz could not lay out this graph: {reason}") from None
+    return svg.encode("utf-8")
 
 
 # Run in a child Python: wasmtime cannot stop a call into WebAssembly from outside, but a
