@@ -48,8 +48,10 @@ __all__ = [
     "FUNCTIONS",
     "MAX_DEPTH",
     "MAX_LENGTH",
+    "NUMBER_FORMAT",
     "ExpressionError",
     "evaluate",
+    "variables",
 ]
 
 MAX_LENGTH = 10_000
@@ -187,6 +189,32 @@ def evaluate(expression: str, variables: Mapping[str, float]) -> tuple[Value, di
     body = _parse(expression).body
     result = _Evaluator(expression, leaves).run(body)
     return (result if isinstance(result, Value) else Value(result)), leaves
+
+
+NUMBER_FORMAT = ".6g"
+"""How values and gradients are shown: ``autograd-scalar graph`` prints them so, and the
+playground's expression lab shows them so (six significant digits)."""
+
+
+def variables(expression: str) -> list[str]:
+    """The names of the variables ``expression`` uses, in the order they first appear.
+
+    Names are normalised as Python normalises them (NFKC), and the constants
+    (``e``, ``pi``) and called functions are not variables. Raises
+    :class:`ExpressionError` where the expression cannot be parsed; whether it
+    may be evaluated is :func:`evaluate`'s to say.
+
+    >>> variables("tanh(x*w + b) + w * pi")
+    ['x', 'w', 'b']
+    """
+    tree = _parse(expression)
+    called = {id(node.func) for node in ast.walk(tree) if isinstance(node, ast.Call)}
+    names = sorted(
+        (node.lineno, node.col_offset, node.id) for node in ast.walk(tree)
+        if isinstance(node, ast.Name) and id(node) not in called
+        and node.id not in CONSTANTS and node.id not in FUNCTIONS
+    )
+    return list(dict.fromkeys(name for _, _, name in names))
 
 
 def _parse(expression: str) -> ast.Expression:

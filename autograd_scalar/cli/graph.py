@@ -30,7 +30,7 @@ import unicodedata
 from collections.abc import Sequence
 
 from ..engine import Value, topological_order
-from ..expression import ALLOWED, evaluate
+from ..expression import ALLOWED, NUMBER_FORMAT, evaluate
 from ..viz import DEFAULT_TIMEOUT, FORMATS, RenderTimeout, render
 
 __all__ = ["configure", "prepare", "run"]
@@ -207,10 +207,11 @@ def _parse_variables(pairs: Sequence[str]) -> dict[str, float]:
 
 def _table(expression: str, root: Value, leaves: dict[str, Value]) -> str:
     """The value, then a table of each variable's value and gradient."""
-    lines = [f"{' '.join(expression.split())} = {root.data:.6g}"]
+    lines = [f"{' '.join(expression.split())} = {root.data:{NUMBER_FORMAT}}"]
     if leaves:
         rows = [("variable", "value", "gradient")]
-        rows += [(name, f"{v.data:.6g}", f"{v.grad:.6g}") for name, v in leaves.items()]
+        rows += [(name, f"{v.data:{NUMBER_FORMAT}}", f"{v.grad:{NUMBER_FORMAT}}")
+                 for name, v in leaves.items()]
         widths = [max(len(row[column]) for row in rows) for column in range(3)]
         lines.append("")
         lines += [
