@@ -30,6 +30,10 @@ COMMANDS = {
         "autograd_scalar.cli.graph",
         "evaluate an expression, print its gradients and draw its computation graph",
     ),
+    "playground": (
+        "autograd_scalar.cli.playground",
+        "build the browser playground (the engine in a web page) and serve it here",
+    ),
 }
 
 
