@@ -16,20 +16,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright import sync_api
 
 from autograd_scalar import Value, backward_steps, dot, explore, forward_steps, topological_order
 from autograd_scalar.losses import mse_loss
 from autograd_scalar.nn import MLP
 
-sync_api = pytest.importorskip("playwright.sync_api")
-
 CHROMIUM = Path("/usr/bin/chromium")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--no-first-run"]
 NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "01_expressions_and_graphs.ipynb"
-
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(),
-                                reason="needs Debian's chromium (apt-get install chromium)")
 
 # What the page shows of each Value, by its node name in the SVG: "data 0.5", "grad ?".
 READ_VALUES = """root => Object.fromEntries(Array.from(root.querySelectorAll("g.node"))
@@ -61,6 +57,7 @@ class Page:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    assert CHROMIUM.exists(), "the browser tests need Debian's chromium: apt-get install chromium"
     with sync_api.sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
         yield chromium
