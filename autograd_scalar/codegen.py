@@ -392,21 +392,83 @@ def _compute(op: Op, fields: dict[str, str], operands: str, indent: str) -> list
     ]
 
 
-def _node_lines(rule: str, first: str, second: str, indent: str) -> list[str]:
+def _node_lines(rule: str, first: str, second: str, indent: str,
+                tangent: list[str] | None = None) -> list[str]:
+    """The lines that make the result node, and return it.
+
+    The common case costs one test of one global, ``_modes``: the number of
+    ``no_grad`` blocks and forward-mode recordings open in any thread. Only when
+    it is non-zero is the thread asked: inside ``no_grad`` the result is a leaf;
+    while forward mode records (:func:`_TangentRecording`) the ``tangent``
+    lines also give the result its tangent, as dual numbers do.
+    """
+    if tangent:  # a recording thread is never inside no_grad: no_grad pauses it
+        special = [f"{indent}if _modes:",
+                   f"{indent}    tangents = _local.tangents",
+                   f"{indent}    if tangents is not None:",
+                   *(f"{indent}        {line}" for line in tangent),
+                   f"{indent}    elif _local.depth:",
+                   f"{indent}        out._op = out._first = out._second = None",
+                   f"{indent}        return out"]
+    else:
+        special = [f"{indent}if _modes and _local.depth:",
+                   f"{indent}    out._op = out._first = out._second = None",
+                   f"{indent}    return out"]
     return [
         f"{indent}out = _new(Value)",
         f"{indent}out.data = data",
         f"{indent}out.grad = 0.0",
         f'{indent}out.label = ""',
         f"{indent}out._consumers = 0",
-        f"{indent}if _no_grad_count and _grad_disabled():",
-        f"{indent}    out._op = out._first = out._second = None",
-        f"{indent}else:",
-        f"{indent}    out._op = {rule}",
-        f"{indent}    out._first = {first}",
-        f"{indent}    out._second = {second}",
+        *special,
+        f"{indent}out._op = {rule}",
+        f"{indent}out._first = {first}",
+        f"{indent}out._second = {second}",
         f"{indent}return out",
     ]
+
+
+def _tangent_lines(op: Op, moving: dict[str, str], fields: dict[str, str]) -> list[str]:
+    """Forward mode inside an op's method: the result's tangent from its operands'.
+
+    ``moving`` maps each operand that may carry a tangent (``"a"``, ``"b"``) to the
+    expression of its Value (or constant, which has none). The tangent is the op's
+    derivative templates with the operands' tangents in place of ``g``, on floats,
+    as in ``_tangents.py``; an exact 0.0 is not recorded (no tangent), as in
+    :func:`autograd_scalar.forward.propagate`.
+    """
+    terms = {name: _qualified(template.format(**{**fields, "g": f"t{name}", "out": "data"}))
+             for name, template in zip(op.operands, op.grads) if name in moving}
+    lines = [f"t{name} = tangents.get({source})" for name, source in moving.items()]
+    if len(moving) == 2:  # the second operand has a tangent only if it is a Value
+        lines[1] = f"tb = tangents.get(second) if rule is {rule_name(op, 'values')} else None"
+
+    def record(expression: str, indent: str) -> list[str]:
+        if expression.lstrip("-") in ("ta", "tb"):  # a recorded tangent, never 0.0
+            return [f"{indent}tangents[out] = {expression}"]
+        return [f"{indent}t = {expression}", f"{indent}if t != 0.0:",
+                f"{indent}    tangents[out] = t"]
+
+    if len(terms) == 1:
+        (name, term), = terms.items()
+        inline = [*lines, f"if t{name} is not None:", *record(term, "    ")]
+    else:
+        inline = [*lines,
+                  "if tb is None:", "    if ta is not None:", *record(terms["a"], "        "),
+                  "elif ta is None:", *record(terms["b"], "    "),
+                  "else:", *record(f"{_addend(terms['a'])} + {_addend(terms['b'])}", "    ")]
+    if max(map(len, inline)) + _TANGENT_INDENT <= 100:
+        return inline
+    # Too long to read inline: call the op's tangent rule (``_tangents.py``) instead.
+    arguments = [*(fields[name] for name in op.operands), "data",
+                 *(f"t{name}" if name in moving else "None" for name in op.operands),
+                 *(fields[name] for name in op.parameter_names)]
+    moved = " or ".join(f"t{name} is not None" for name in moving)
+    return [*lines, f"if {moved}:",
+            *record(f"_tangents.{op.name}_tangent({', '.join(arguments)})", "    ")]
+
+
+_TANGENT_INDENT = 16  # where the tangent lines start in a method (see _node_lines)
 
 
 def _read_constant(target: str, source: str, failure: str, indent: str) -> list[str]:
@@ -465,7 +527,8 @@ def _binary_methods(op: Op) -> list[str]:
         f"            rule = {rule_name(op, 'left')}",
         "            second = b",
         *_compute(op, fields, "(self, second)", "        "),
-        *_node_lines("rule", "self", "second", "        "),
+        *_node_lines("rule", "self", "second", "        ",
+                     _tangent_lines(op, {"a": "self", "b": "second"}, fields)),
         "",
         f"    def {reflected}(self, other: Operand) -> Value:",
         f'        """{op.name} with this Value as the second operand: other {op.symbol} self."""'
@@ -475,7 +538,8 @@ def _binary_methods(op: Op) -> list[str]:
         *_read_constant("a", "other", refuse, "        "),
         "        b = self.data",
         *_compute(op, fields, "(a, self)", "        "),
-        *_node_lines(rule_name(op, "right"), "self", "a", "        "),
+        *_node_lines(rule_name(op, "right"), "self", "a", "        ",
+                     _tangent_lines(op, {"b": "self"}, fields)),
     ]
     return lines
 
@@ -503,7 +567,8 @@ def _unary_methods(op: Op) -> list[str]:
             *_parameter_lines(op, "        "),
             "        a = self.data",
             *_compute(op, fields, "(self,)", "        "),
-            *_node_lines(rule_name(op, "unary"), "self", second, "        "),
+            *_node_lines(rule_name(op, "unary"), "self", second, "        ",
+                         _tangent_lines(op, {"a": "self"}, fields)),
         ]
     return lines
 

@@ -38,7 +38,7 @@ from contextlib import ContextDecorator
 from math import inf
 from typing import Any, Union
 
-from . import _rules, ops
+from . import _rules, _tangents, ops
 from .ops import OPS, Op, accumulate
 
 # <generated: all>
@@ -336,12 +336,26 @@ class Value:
         out.grad = 0.0
         out.label = ""
         out._consumers = 0
-        if _no_grad_count and _grad_disabled():
-            out._op = out._first = out._second = None
-        else:
-            out._op = rule
-            out._first = self
-            out._second = second
+        if _modes:
+            tangents = _local.tangents
+            if tangents is not None:
+                ta = tangents.get(self)
+                tb = tangents.get(second) if rule is _ADD_VALUES else None
+                if tb is None:
+                    if ta is not None:
+                        tangents[out] = ta
+                elif ta is None:
+                    tangents[out] = tb
+                else:
+                    t = ta + tb
+                    if t != 0.0:
+                        tangents[out] = t
+            elif _local.depth:
+                out._op = out._first = out._second = None
+                return out
+        out._op = rule
+        out._first = self
+        out._second = second
         return out
 
     def __radd__(self, other: Operand) -> Value:
@@ -362,12 +376,18 @@ class Value:
         out.grad = 0.0
         out.label = ""
         out._consumers = 0
-        if _no_grad_count and _grad_disabled():
-            out._op = out._first = out._second = None
-        else:
-            out._op = _ADD_RIGHT
-            out._first = self
-            out._second = a
+        if _modes:
+            tangents = _local.tangents
+            if tangents is not None:
+                tb = tangents.get(self)
+                if tb is not None:
+                    tangents[out] = tb
+            elif _local.depth:
+                out._op = out._first = out._second = None
+                return out
+        out._op = _ADD_RIGHT
+        out._first = self
+        out._second = a
         return out
 
     def __sub__(self, other: Operand) -> Value:
@@ -398,12 +418,26 @@ class Value:
         out.grad = 0.0
         out.label = ""
         out._consumers = 0
-        if _no_grad_count and _grad_disabled():
-            out._op = out._first = out._second = None
-        else:
-            out._op = rule
-            out._first = self
-            out._second = second
+        if _modes:
+            tangents = _local.tangents
+            if tangents is not None:
+                ta = tangents.get(self)
+                tb = tangents.get(second) if rule is _SUB_VALUES else None
+                if tb is None:
+                    if ta is not None:
+                        tangents[out] = ta
+                elif ta is None:
+                    tangents[out] = -tb
+                else:
+                    t = ta + -tb
+                    if t != 0.0:
+                        tangents[out] = t
+            elif _local.depth:
+                out._op = out._first = out._second = None
+                return out
+        out._op = rule
+        out._first = self
+        out._second = second
         return out
 
     def __rsub__(self, other: Operand) -> Value:
@@ -424,12 +458,18 @@ class Value:
         out.grad = 0.0
         out.label = ""
         out._consumers = 0
-        if _no_grad_count and _grad_disabled():
-            out._op = out._first = out._second = None
-        else:
-            out._op = _SUB_RIGHT
-            out._first = self
-            out._second = a
+        if _modes:
+            tangents = _local.tangents
+            if tangents is not None:
+                tb = tangents.get(self)
+                if tb is not None:
+                    tangents[out] = -tb
+            elif _local.depth:
+                out._op = out._first = out._second = None
+                return out
+        out._op = _SUB_RIGHT
+        out._first = self
+        out._second = a
         return out
 
     def __mul__(self, other: Operand) -> Value:
@@ -460,12 +500,30 @@ class Value:
         out.grad = 0.0
         out.label = ""
         out._consumers = 0
-        if _no_grad_count and _grad_disabled():
-            out._op = out._first = out._second = None
-        else:
-            out._op = rule
-            out._first = self
-            out._second = second
+        if _modes:
+            tangents = _local.tangents
+            if tangents is not None:
+                ta = tangents.get(self)
+                tb = tangents.get(second) if rule is _MUL_VALUES else None
+                if tb is None:
+                    if ta is not None:
+                        t = ta * b
+                        if t != 0.0:
+                            tangents[out] = t
+                elif ta is None:
+                    t = tb * a
+                    if t != 0.0:
+                        tangents[out] = t
+                else:
+                    t = ta * b + tb * a
+                    if t != 0.0:
+                        tangents[out] = t
+            elif _local.depth:
+                out._op = out._first = out._second = None
+                return out
+        out._op = rule
+        out._first = self
+        out._second = second
         return out
 
     def __rmul__(self, other: Operand) -> Value:
@@ -486,12 +544,20 @@ class Value:
         out.grad = 0.0
         out.label = ""
         out._consumers = 0
-        if _no_grad_count and _grad_disabled():
-            out._op = out._first = out._second = None
-        else:
-            out._op = _MUL_RIGHT
-            out._first = self
-            out._second = a
+        if _modes:
+            tangents = _local.tangents
+            if tangents is not None:
+                tb = tangents.get(self)
+                if tb is not None:
+                    t = tb * a
+                    if t != 0.0:
+                        tangents[out] = t
+            elif _local.depth:
+                out._op = out._first = out._second = None
+                return out
+        out._op = _MUL_RIGHT
+        out._first = self
+        out._second = a
         return out
 
     def __truediv__(self, other: Operand) -> Value:
@@ -526,12 +592,30 @@ class Value:
         out.grad = 0.0
         out.label = ""
         out._consumers = 0
-        if _no_grad_count and _grad_disabled():
-            out._op = out._first = out._second = None
-        else:
-            out._op = rule
-            out._first = self
-            out._second = second
+        if _modes:
+            tangents = _local.tangents
+            if tangents is not None:
+                ta = tangents.get(self)
+                tb = tangents.get(second) if rule is _DIV_VALUES else None
+                if tb is None:
+                    if ta is not None:
+                        t = ta / b
+                        if t != 0.0:
+                            tangents[out] = t
+                elif ta is None:
+                    t = -tb * data / b
+                    if t != 0.0:
+                        tangents[out] = t
+                else:
+                    t = ta / b + -tb * data / b
+                    if t != 0.0:
+                        tangents[out] = t
+            elif _local.depth:
+                out._op = out._first = out._second = None
+                return out
+        out._op = rule
+        out._first = self
+        out._second = second
         return out
 
     def __rtruediv__(self, other: Operand) -> Value:
@@ -555,12 +639,20 @@ class Value:
         out.grad = 0.0
         out.label = ""
         out._consumers = 0
-        if _no_grad_count and _grad_disabled():
-            out._op = out._first = out._second = None
-        else:
-            out._op = _DIV_RIGHT
-            out._first = self
-            out._second = a
+        if _modes:
+            tangents = _local.tangents
+            if tangents is not None:
+                tb = tangents.get(self)
+                if tb is not None:
+                    t = -tb * data / b
+                    if t != 0.0:
+                        tangents[out] = t
+            elif _local.depth:
+                out._op = out._first = out._second = None
+                return out
+        out._op = _DIV_RIGHT
+        out._first = self
+        out._second = a
         return out
 
     def __pow__(self, other: Operand) -> Value:
@@ -598,12 +690,30 @@ class Value:
         out.grad = 0.0
         out.label = ""
         out._consumers = 0
-        if _no_grad_count and _grad_disabled():
-            out._op = out._first = out._second = None
-        else:
-            out._op = rule
-            out._first = self
-            out._second = second
+        if _modes:
+            tangents = _local.tangents
+            if tangents is not None:
+                ta = tangents.get(self)
+                tb = tangents.get(second) if rule is _POW_VALUES else None
+                if tb is None:
+                    if ta is not None:
+                        t = ta * ops.pow_grad_base(a, b)
+                        if t != 0.0:
+                            tangents[out] = t
+                elif ta is None:
+                    t = tb * ops.pow_grad_exponent(a, data)
+                    if t != 0.0:
+                        tangents[out] = t
+                else:
+                    t = ta * ops.pow_grad_base(a, b) + tb * ops.pow_grad_exponent(a, data)
+                    if t != 0.0:
+                        tangents[out] = t
+            elif _local.depth:
+                out._op = out._first = out._second = None
+                return out
+        out._op = rule
+        out._first = self
+        out._second = second
         return out
 
     def __rpow__(self, other: Operand) -> Value:
@@ -627,12 +737,20 @@ class Value:
         out.grad = 0.0
         out.label = ""
         out._consumers = 0
-        if _no_grad_count and _grad_disabled():
-            out._op = out._first = out._second = None
-        else:
-            out._op = _POW_RIGHT
-            out._first = self
-            out._second = a
+        if _modes:
+            tangents = _local.tangents
+            if tangents is not None:
+                tb = tangents.get(self)
+                if tb is not None:
+                    t = tb * ops.pow_grad_exponent(a, data)
+                    if t != 0.0:
+                        tangents[out] = t
+            elif _local.depth:
+                out._op = out._first = out._second = None
+                return out
+        out._op = _POW_RIGHT
+        out._first = self
+        out._second = a
         return out
 
     def __neg__(self) -> Value:
@@ -647,12 +765,18 @@ class Value:
         out.grad = 0.0
         out.label = ""
         out._consumers = 0
-        if _no_grad_count and _grad_disabled():
-            out._op = out._first = out._second = None
-        else:
-            out._op = _NEG_UNARY
-            out._first = self
-            out._second = None
+        if _modes:
+            tangents = _local.tangents
+            if tangents is not None:
+                ta = tangents.get(self)
+                if ta is not None:
+                    tangents[out] = -ta
+            elif _local.depth:
+                out._op = out._first = out._second = None
+                return out
+        out._op = _NEG_UNARY
+        out._first = self
+        out._second = None
         return out
 
     def abs(self) -> Value:
@@ -673,12 +797,20 @@ class Value:
         out.grad = 0.0
         out.label = ""
         out._consumers = 0
-        if _no_grad_count and _grad_disabled():
-            out._op = out._first = out._second = None
-        else:
-            out._op = _ABS_UNARY
-            out._first = self
-            out._second = None
+        if _modes:
+            tangents = _local.tangents
+            if tangents is not None:
+                ta = tangents.get(self)
+                if ta is not None:
+                    t = ta * ops.sign(a)
+                    if t != 0.0:
+                        tangents[out] = t
+            elif _local.depth:
+                out._op = out._first = out._second = None
+                return out
+        out._op = _ABS_UNARY
+        out._first = self
+        out._second = None
         return out
 
     __abs__ = abs
@@ -705,12 +837,20 @@ class Value:
         out.grad = 0.0
         out.label = ""
         out._consumers = 0
-        if _no_grad_count and _grad_disabled():
-            out._op = out._first = out._second = None
-        else:
-            out._op = _EXP_UNARY
-            out._first = self
-            out._second = None
+        if _modes:
+            tangents = _local.tangents
+            if tangents is not None:
+                ta = tangents.get(self)
+                if ta is not None:
+                    t = ta * data
+                    if t != 0.0:
+                        tangents[out] = t
+            elif _local.depth:
+                out._op = out._first = out._second = None
+                return out
+        out._op = _EXP_UNARY
+        out._first = self
+        out._second = None
         return out
 
     def log(self) -> Value:
@@ -735,12 +875,20 @@ class Value:
         out.grad = 0.0
         out.label = ""
         out._consumers = 0
-        if _no_grad_count and _grad_disabled():
-            out._op = out._first = out._second = None
-        else:
-            out._op = _LOG_UNARY
-            out._first = self
-            out._second = None
+        if _modes:
+            tangents = _local.tangents
+            if tangents is not None:
+                ta = tangents.get(self)
+                if ta is not None:
+                    t = ta / a
+                    if t != 0.0:
+                        tangents[out] = t
+            elif _local.depth:
+                out._op = out._first = out._second = None
+                return out
+        out._op = _LOG_UNARY
+        out._first = self
+        out._second = None
         return out
 
     def sqrt(self) -> Value:
@@ -765,12 +913,20 @@ class Value:
         out.grad = 0.0
         out.label = ""
         out._consumers = 0
-        if _no_grad_count and _grad_disabled():
-            out._op = out._first = out._second = None
-        else:
-            out._op = _SQRT_UNARY
-            out._first = self
-            out._second = None
+        if _modes:
+            tangents = _local.tangents
+            if tangents is not None:
+                ta = tangents.get(self)
+                if ta is not None:
+                    t = ta * ops.sqrt_grad(data)
+                    if t != 0.0:
+                        tangents[out] = t
+            elif _local.depth:
+                out._op = out._first = out._second = None
+                return out
+        out._op = _SQRT_UNARY
+        out._first = self
+        out._second = None
         return out
 
     def sin(self) -> Value:
@@ -795,12 +951,20 @@ class Value:
         out.grad = 0.0
         out.label = ""
         out._consumers = 0
-        if _no_grad_count and _grad_disabled():
-            out._op = out._first = out._second = None
-        else:
-            out._op = _SIN_UNARY
-            out._first = self
-            out._second = None
+        if _modes:
+            tangents = _local.tangents
+            if tangents is not None:
+                ta = tangents.get(self)
+                if ta is not None:
+                    t = ta * math.cos(a)
+                    if t != 0.0:
+                        tangents[out] = t
+            elif _local.depth:
+                out._op = out._first = out._second = None
+                return out
+        out._op = _SIN_UNARY
+        out._first = self
+        out._second = None
         return out
 
     def cos(self) -> Value:
@@ -825,12 +989,20 @@ class Value:
         out.grad = 0.0
         out.label = ""
         out._consumers = 0
-        if _no_grad_count and _grad_disabled():
-            out._op = out._first = out._second = None
-        else:
-            out._op = _COS_UNARY
-            out._first = self
-            out._second = None
+        if _modes:
+            tangents = _local.tangents
+            if tangents is not None:
+                ta = tangents.get(self)
+                if ta is not None:
+                    t = -ta * math.sin(a)
+                    if t != 0.0:
+                        tangents[out] = t
+            elif _local.depth:
+                out._op = out._first = out._second = None
+                return out
+        out._op = _COS_UNARY
+        out._first = self
+        out._second = None
         return out
 
     def tan(self) -> Value:
@@ -855,12 +1027,20 @@ class Value:
         out.grad = 0.0
         out.label = ""
         out._consumers = 0
-        if _no_grad_count and _grad_disabled():
-            out._op = out._first = out._second = None
-        else:
-            out._op = _TAN_UNARY
-            out._first = self
-            out._second = None
+        if _modes:
+            tangents = _local.tangents
+            if tangents is not None:
+                ta = tangents.get(self)
+                if ta is not None:
+                    t = ta * (1.0 + data * data)
+                    if t != 0.0:
+                        tangents[out] = t
+            elif _local.depth:
+                out._op = out._first = out._second = None
+                return out
+        out._op = _TAN_UNARY
+        out._first = self
+        out._second = None
         return out
 
     def atan(self) -> Value:
@@ -881,12 +1061,20 @@ class Value:
         out.grad = 0.0
         out.label = ""
         out._consumers = 0
-        if _no_grad_count and _grad_disabled():
-            out._op = out._first = out._second = None
-        else:
-            out._op = _ATAN_UNARY
-            out._first = self
-            out._second = None
+        if _modes:
+            tangents = _local.tangents
+            if tangents is not None:
+                ta = tangents.get(self)
+                if ta is not None:
+                    t = ta / (1.0 + a * a)
+                    if t != 0.0:
+                        tangents[out] = t
+            elif _local.depth:
+                out._op = out._first = out._second = None
+                return out
+        out._op = _ATAN_UNARY
+        out._first = self
+        out._second = None
         return out
 
     def erf(self) -> Value:
@@ -910,12 +1098,20 @@ class Value:
         out.grad = 0.0
         out.label = ""
         out._consumers = 0
-        if _no_grad_count and _grad_disabled():
-            out._op = out._first = out._second = None
-        else:
-            out._op = _ERF_UNARY
-            out._first = self
-            out._second = None
+        if _modes:
+            tangents = _local.tangents
+            if tangents is not None:
+                ta = tangents.get(self)
+                if ta is not None:
+                    t = ta * 1.1283791670955126 * math.exp(-a * a)
+                    if t != 0.0:
+                        tangents[out] = t
+            elif _local.depth:
+                out._op = out._first = out._second = None
+                return out
+        out._op = _ERF_UNARY
+        out._first = self
+        out._second = None
         return out
 
     def _reciprocal(self) -> Value:
@@ -939,12 +1135,20 @@ class Value:
         out.grad = 0.0
         out.label = ""
         out._consumers = 0
-        if _no_grad_count and _grad_disabled():
-            out._op = out._first = out._second = None
-        else:
-            out._op = _RECIPROCAL_UNARY
-            out._first = self
-            out._second = None
+        if _modes:
+            tangents = _local.tangents
+            if tangents is not None:
+                ta = tangents.get(self)
+                if ta is not None:
+                    t = -ta * data * data
+                    if t != 0.0:
+                        tangents[out] = t
+            elif _local.depth:
+                out._op = out._first = out._second = None
+                return out
+        out._op = _RECIPROCAL_UNARY
+        out._first = self
+        out._second = None
         return out
 
     def relu(self) -> Value:
@@ -966,12 +1170,20 @@ class Value:
         out.grad = 0.0
         out.label = ""
         out._consumers = 0
-        if _no_grad_count and _grad_disabled():
-            out._op = out._first = out._second = None
-        else:
-            out._op = _RELU_UNARY
-            out._first = self
-            out._second = None
+        if _modes:
+            tangents = _local.tangents
+            if tangents is not None:
+                ta = tangents.get(self)
+                if ta is not None:
+                    t = (0.0 if a <= 0.0 else ta)
+                    if t != 0.0:
+                        tangents[out] = t
+            elif _local.depth:
+                out._op = out._first = out._second = None
+                return out
+        out._op = _RELU_UNARY
+        out._first = self
+        out._second = None
         return out
 
     def leaky_relu(self, negative_slope: float = 0.01) -> Value:
@@ -997,12 +1209,20 @@ class Value:
         out.grad = 0.0
         out.label = ""
         out._consumers = 0
-        if _no_grad_count and _grad_disabled():
-            out._op = out._first = out._second = None
-        else:
-            out._op = _LEAKY_RELU_UNARY
-            out._first = self
-            out._second = negative_slope_
+        if _modes:
+            tangents = _local.tangents
+            if tangents is not None:
+                ta = tangents.get(self)
+                if ta is not None:
+                    t = (ta if a > 0.0 else ta * negative_slope_)
+                    if t != 0.0:
+                        tangents[out] = t
+            elif _local.depth:
+                out._op = out._first = out._second = None
+                return out
+        out._op = _LEAKY_RELU_UNARY
+        out._first = self
+        out._second = negative_slope_
         return out
 
     def tanh(self) -> Value:
@@ -1023,12 +1243,20 @@ class Value:
         out.grad = 0.0
         out.label = ""
         out._consumers = 0
-        if _no_grad_count and _grad_disabled():
-            out._op = out._first = out._second = None
-        else:
-            out._op = _TANH_UNARY
-            out._first = self
-            out._second = None
+        if _modes:
+            tangents = _local.tangents
+            if tangents is not None:
+                ta = tangents.get(self)
+                if ta is not None:
+                    t = ta * (1.0 - data * data)
+                    if t != 0.0:
+                        tangents[out] = t
+            elif _local.depth:
+                out._op = out._first = out._second = None
+                return out
+        out._op = _TANH_UNARY
+        out._first = self
+        out._second = None
         return out
 
     def sigmoid(self) -> Value:
@@ -1049,12 +1277,20 @@ class Value:
         out.grad = 0.0
         out.label = ""
         out._consumers = 0
-        if _no_grad_count and _grad_disabled():
-            out._op = out._first = out._second = None
-        else:
-            out._op = _SIGMOID_UNARY
-            out._first = self
-            out._second = None
+        if _modes:
+            tangents = _local.tangents
+            if tangents is not None:
+                ta = tangents.get(self)
+                if ta is not None:
+                    t = ta * data * (1.0 - data)
+                    if t != 0.0:
+                        tangents[out] = t
+            elif _local.depth:
+                out._op = out._first = out._second = None
+                return out
+        out._op = _SIGMOID_UNARY
+        out._first = self
+        out._second = None
         return out
 
     def elu(self, alpha: float = 1.0) -> Value:
@@ -1080,12 +1316,20 @@ class Value:
         out.grad = 0.0
         out.label = ""
         out._consumers = 0
-        if _no_grad_count and _grad_disabled():
-            out._op = out._first = out._second = None
-        else:
-            out._op = _ELU_UNARY
-            out._first = self
-            out._second = alpha_
+        if _modes:
+            tangents = _local.tangents
+            if tangents is not None:
+                ta = tangents.get(self)
+                if ta is not None:
+                    t = (ta if a > 0.0 else ta * (data + alpha_))
+                    if t != 0.0:
+                        tangents[out] = t
+            elif _local.depth:
+                out._op = out._first = out._second = None
+                return out
+        out._op = _ELU_UNARY
+        out._first = self
+        out._second = alpha_
         return out
 
     def softplus(self) -> Value:
@@ -1106,12 +1350,20 @@ class Value:
         out.grad = 0.0
         out.label = ""
         out._consumers = 0
-        if _no_grad_count and _grad_disabled():
-            out._op = out._first = out._second = None
-        else:
-            out._op = _SOFTPLUS_UNARY
-            out._first = self
-            out._second = None
+        if _modes:
+            tangents = _local.tangents
+            if tangents is not None:
+                ta = tangents.get(self)
+                if ta is not None:
+                    t = ta * ops.sigmoid(a)
+                    if t != 0.0:
+                        tangents[out] = t
+            elif _local.depth:
+                out._op = out._first = out._second = None
+                return out
+        out._op = _SOFTPLUS_UNARY
+        out._first = self
+        out._second = None
         return out
 
     def gelu(self) -> Value:
@@ -1136,12 +1388,20 @@ class Value:
         out.grad = 0.0
         out.label = ""
         out._consumers = 0
-        if _no_grad_count and _grad_disabled():
-            out._op = out._first = out._second = None
-        else:
-            out._op = _GELU_UNARY
-            out._first = self
-            out._second = None
+        if _modes:
+            tangents = _local.tangents
+            if tangents is not None:
+                ta = tangents.get(self)
+                if ta is not None:
+                    t = _tangents.gelu_tangent(a, data, ta)
+                    if t != 0.0:
+                        tangents[out] = t
+            elif _local.depth:
+                out._op = out._first = out._second = None
+                return out
+        out._op = _GELU_UNARY
+        out._first = self
+        out._second = None
         return out
 
     def maximum(self, other: Operand) -> Value:
@@ -1182,12 +1442,21 @@ class Value:
         out.grad = 0.0
         out.label = ""
         out._consumers = 0
-        if _no_grad_count and _grad_disabled():
-            out._op = out._first = out._second = None
-        else:
-            out._op = rule
-            out._first = self
-            out._second = second
+        if _modes:
+            tangents = _local.tangents
+            if tangents is not None:
+                ta = tangents.get(self)
+                tb = tangents.get(second) if rule is _MAXIMUM_VALUES else None
+                if ta is not None or tb is not None:
+                    t = _tangents.maximum_tangent(a, b, data, ta, tb)
+                    if t != 0.0:
+                        tangents[out] = t
+            elif _local.depth:
+                out._op = out._first = out._second = None
+                return out
+        out._op = rule
+        out._first = self
+        out._second = second
         return out
 
     def _rmaximum(self, other: Operand) -> Value:
@@ -1209,12 +1478,20 @@ class Value:
         out.grad = 0.0
         out.label = ""
         out._consumers = 0
-        if _no_grad_count and _grad_disabled():
-            out._op = out._first = out._second = None
-        else:
-            out._op = _MAXIMUM_RIGHT
-            out._first = self
-            out._second = a
+        if _modes:
+            tangents = _local.tangents
+            if tangents is not None:
+                tb = tangents.get(self)
+                if tb is not None:
+                    t = (0.0 if a > b else tb if a < b else 0.5 * tb)
+                    if t != 0.0:
+                        tangents[out] = t
+            elif _local.depth:
+                out._op = out._first = out._second = None
+                return out
+        out._op = _MAXIMUM_RIGHT
+        out._first = self
+        out._second = a
         return out
 
     def minimum(self, other: Operand) -> Value:
@@ -1255,12 +1532,21 @@ class Value:
         out.grad = 0.0
         out.label = ""
         out._consumers = 0
-        if _no_grad_count and _grad_disabled():
-            out._op = out._first = out._second = None
-        else:
-            out._op = rule
-            out._first = self
-            out._second = second
+        if _modes:
+            tangents = _local.tangents
+            if tangents is not None:
+                ta = tangents.get(self)
+                tb = tangents.get(second) if rule is _MINIMUM_VALUES else None
+                if ta is not None or tb is not None:
+                    t = _tangents.minimum_tangent(a, b, data, ta, tb)
+                    if t != 0.0:
+                        tangents[out] = t
+            elif _local.depth:
+                out._op = out._first = out._second = None
+                return out
+        out._op = rule
+        out._first = self
+        out._second = second
         return out
 
     def _rminimum(self, other: Operand) -> Value:
@@ -1282,12 +1568,20 @@ class Value:
         out.grad = 0.0
         out.label = ""
         out._consumers = 0
-        if _no_grad_count and _grad_disabled():
-            out._op = out._first = out._second = None
-        else:
-            out._op = _MINIMUM_RIGHT
-            out._first = self
-            out._second = a
+        if _modes:
+            tangents = _local.tangents
+            if tangents is not None:
+                tb = tangents.get(self)
+                if tb is not None:
+                    t = (0.0 if a < b else tb if a > b else 0.5 * tb)
+                    if t != 0.0:
+                        tangents[out] = t
+            elif _local.depth:
+                out._op = out._first = out._second = None
+                return out
+        out._op = _MINIMUM_RIGHT
+        out._first = self
+        out._second = a
         return out
 
     def clamp(self, min: float | None = None, max: float | None = None) -> Value:
@@ -1318,12 +1612,20 @@ class Value:
         out.grad = 0.0
         out.label = ""
         out._consumers = 0
-        if _no_grad_count and _grad_disabled():
-            out._op = out._first = out._second = None
-        else:
-            out._op = _CLAMP_UNARY
-            out._first = self
-            out._second = (min_, max_)
+        if _modes:
+            tangents = _local.tangents
+            if tangents is not None:
+                ta = tangents.get(self)
+                if ta is not None:
+                    t = (0.0 if a < min_ or a > max_ else ta)
+                    if t != 0.0:
+                        tangents[out] = t
+            elif _local.depth:
+                out._op = out._first = out._second = None
+                return out
+        out._op = _CLAMP_UNARY
+        out._first = self
+        out._second = (min_, max_)
         return out
     # </generated: methods>
 
@@ -1455,17 +1757,53 @@ def _describe_operand(x: Operand) -> str:
 
 
 # ---------------------------------------------------------------------------
-# no_grad: thread-local, nestable. The operator methods first read one global,
-# the number of no_grad blocks open in any thread, so the common case (none)
-# costs a single lookup; only when it is non-zero do they ask the thread.
+# Modes: no_grad and forward mode's recording, thread-local and nestable. The
+# operator methods first read one global, the number of no_grad blocks and
+# recordings open in any thread, so the common case (none) costs a single lookup;
+# only when it is non-zero do they ask the thread.
 
 class _ThreadState(threading.local):
     depth = 0  # no_grad blocks open in this thread
+    tangents: dict[Value, float] | None = None  # forward mode's, while it records
+    nary: Callable[[Value, dict[Value, float]], None] | None = None  # sum and dot's tangent
+    paused: tuple[Any, Any] | None = None  # the tangents no_grad blocks put aside, innermost first
 
 
 _local = _ThreadState()
-_no_grad_lock = threading.Lock()
-_no_grad_count = 0
+_modes_lock = threading.Lock()
+_modes = 0
+
+
+def _open_mode(opening: bool) -> None:
+    global _modes
+    with _modes_lock:
+        _modes += 1 if opening else -1
+
+
+class _TangentRecording:
+    """Forward mode as dual numbers, in this thread: inside the block every op also
+    gives its result a tangent in ``tangents`` (by Value), from its operands' tangents
+    there and its derivative templates; ``nary(out, tangents)`` does so for ``sum`` and
+    ``dot``. A Value without an entry has tangent 0. See :mod:`autograd_scalar.forward`.
+    """
+
+    __slots__ = ("nary", "tangents")
+
+    def __init__(self, tangents: dict[Value, float],
+                 nary: Callable[[Value, dict[Value, float]], None]) -> None:
+        self.tangents, self.nary = tangents, nary
+
+    def __enter__(self) -> dict[Value, float]:
+        state = _local
+        if state.tangents is not None or state.depth:
+            raise RuntimeError("forward mode cannot record inside another recording or no_grad")
+        state.tangents, state.nary = self.tangents, self.nary
+        _open_mode(True)
+        return self.tangents
+
+    def __exit__(self, *exc: object) -> None:
+        _open_mode(False)
+        _local.tangents = _local.nary = None
 
 
 def is_grad_enabled() -> bool:
@@ -1491,17 +1829,19 @@ class no_grad(ContextDecorator):
     """
 
     def __enter__(self) -> no_grad:
-        global _no_grad_count
-        with _no_grad_lock:
-            _no_grad_count += 1
-        _local.depth += 1
+        _open_mode(True)
+        state = _local
+        state.depth += 1
+        # Forward mode pauses: what is computed here is a constant, with no tangent.
+        state.paused = (state.tangents, state.paused)
+        state.tangents = None
         return self
 
     def __exit__(self, *exc: object) -> None:
-        global _no_grad_count
-        _local.depth -= 1
-        with _no_grad_lock:
-            _no_grad_count -= 1
+        state = _local
+        state.tangents, state.paused = state.paused  # type: ignore[misc]
+        state.depth -= 1
+        _open_mode(False)
 
 
 # ---------------------------------------------------------------------------
@@ -2024,12 +2364,14 @@ def _node(data: float, parents: tuple[Value, ...], rule: Rule, second: Any) -> V
     out.grad = 0.0
     out.label = ""
     out._consumers = 0
-    if not parents or (_no_grad_count and _grad_disabled()):
+    if not parents or (_modes and _grad_disabled()):
         out._op = out._first = out._second = None
-    else:
-        out._op = rule
-        out._first = parents
-        out._second = second
+        return out
+    out._op = rule
+    out._first = parents
+    out._second = second
+    if _modes and _local.nary is not None:
+        _local.nary(out, _local.tangents)  # type: ignore[arg-type]
     return out
 
 

@@ -15,9 +15,15 @@ place of the incoming gradient ``g``::
     tangent(out) = d out/da · tangent(a) + d out/db · tangent(b)
 
 so a kink or a pole has the same derivative in both modes (``relu`` at 0 passes
-nothing on, ``sqrt`` at 0 gives +inf), as in PyTorch. The values themselves are
-the ones the engine computed while building the graph: :func:`propagate` only
-walks it, parents first (:func:`parents_first`), never backward.
+nothing on, ``sqrt`` at 0 gives +inf), as in PyTorch. It runs two ways:
+
+* as dual numbers, while the graph is built (:func:`recording`): each of the
+  engine's op methods, generated from the same templates, also computes its
+  result's tangent from its operands'. This is what ``jvp`` does with numbers,
+  at little more than the cost of the forward pass itself;
+* over a graph already built (:func:`propagate`), parents first
+  (:func:`parents_first`), never backward: for several tangents over one graph
+  (``jacfwd``), and for tangents that are Values to differentiate again.
 
 Tangents are plain floats, or with ``create_graph=True`` Values built from the
 graph's own Values, so that a tangent can be differentiated again, by either
@@ -39,14 +45,15 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
 from typing import Any
 
 from ._tangents import TANGENTS
-from .engine import Value
+from .engine import Value, _local, _TangentRecording
 from .engine import sum as sum_of
 from .ops import OPS, Op, register_rule
 
-__all__ = ["INTERPRETER", "parents_first", "propagate"]
+__all__ = ["INTERPRETER", "parents_first", "propagate", "recording", "recording_here"]
 
 TangentRule = Callable[..., Any]
 """A tangent rule: ``rule(a, [b,] out, ta, [tb,] *parameters)`` (see ``_tangents.py``)."""
@@ -173,6 +180,43 @@ def propagate(
         if not (type(tangent) is float and tangent == 0.0):
             tangents[node] = tangent
     return tangents
+
+
+def recording(
+    seeds: Mapping[Value, float] | None = None,
+) -> AbstractContextManager[dict[Value, float]]:
+    """Forward mode as dual numbers: tangents computed with the values, as the graph is built.
+
+    Inside the block, every op the engine runs in this thread gives its result
+    a tangent, from its operands' tangents and its derivative templates (the
+    same rules :func:`propagate` applies), on floats. The block yields the
+    tangents by Value: ``seeds`` to start with, and more may be added (an input
+    made inside the block). A Value without an entry has tangent 0. This is
+    what ``jvp`` runs on numbers: no second walk over the graph.
+
+    >>> from autograd_scalar import Value
+    >>> x = Value(3.0)
+    >>> with recording({x: 1.0}) as tangents:
+    ...     y = x * x + 1.0
+    >>> tangents[y]  # 2x
+    6.0
+    """
+    tangents = {node: t for node, t in (seeds or {}).items() if not _is_zero(t)}
+    return _TangentRecording(tangents, _record_nary)
+
+
+def recording_here() -> bool:
+    """Whether forward mode is :func:`recording` in this thread."""
+    return _local.tangents is not None
+
+
+def _record_nary(node: Value, tangents: dict[Value, float]) -> None:
+    """A ``sum`` or ``dot`` node's tangent, recorded as it is made."""
+    op = node.operation
+    assert op is not None
+    tangent = _nary(node, op, op.rules[INTERPRETER], tangents, create_graph=False)
+    if tangent is not None and not _is_zero(tangent):
+        tangents[node] = tangent
 
 
 def _is_zero(tangent: Any) -> bool:

@@ -36,10 +36,11 @@ from __future__ import annotations
 import functools
 import threading
 from collections.abc import Callable, Iterator, Sequence
+from functools import partial
 from typing import Any
 
 from .engine import Value, is_grad_enabled, no_grad, topological_order
-from .forward import parents_first, propagate
+from .forward import parents_first, propagate, recording, recording_here
 from .ops import accumulate
 
 __all__ = [
@@ -117,9 +118,11 @@ def jvp(
     """Forward mode: ``(f(*primals), tangent_out)``, the directional derivative along ``tangents``.
 
     ``tangent_out = sum_i d f / d primals[i] * tangents[i]`` (the Jacobian times
-    the tangent vector), computed by one forward pass, inputs first, over the
-    graph ``f`` builds (:mod:`autograd_scalar.forward`), never by running
-    backward. ``primals`` and ``tangents`` are tuples (or lists) of the same
+    the tangent vector), computed in one forward pass, never by running backward
+    (:mod:`autograd_scalar.forward`): with numbers in, as dual numbers, each op
+    computing its result's tangent with its value while ``f`` runs
+    (:func:`~autograd_scalar.forward.recording`); with Values in, or inside
+    another transform, by a walk over the graph ``f`` built, on Values. ``primals`` and ``tangents`` are tuples (or lists) of the same
     length, one number per argument of ``f``. ``tangent_out`` has the shape of
     ``f``'s result: a number, or a list or tuple of them.
 
@@ -139,13 +142,27 @@ def jvp(
                          "give one tangent per primal")
     seeds = [_number_or_value(t, f"jvp: tangent {i}") for i, t in enumerate(tangents)]
     _require_graph("jvp")
-    nested, inputs, out = _trace(f, primals, {}, tuple(range(len(primals))))
-    nested = nested or any(isinstance(t, Value) for t in seeds)
+    positions = tuple(range(len(primals)))
+    numbers = not (_depth() or recording_here()
+                   or any(isinstance(x, Value) for x in (*primals, *seeds)))
+    if numbers:  # dual numbers: each tangent computed with its value, as f runs
+        with recording() as found:
+            _, inputs, out = _trace(f, primals, {}, positions, partial(_seed, found, seeds))
+    else:  # tangents to differentiate again: Values, from a walk over the graph f built
+        _, inputs, out = _trace(f, primals, {}, positions)
     outputs = _outputs(out, "jvp")
-    order = parents_first([o for o in outputs if isinstance(o, Value)])
-    found = propagate(order, dict(zip(inputs, seeds)), create_graph=nested)
+    if not numbers:
+        order = parents_first([o for o in outputs if isinstance(o, Value)])
+        found = propagate(order, dict(zip(inputs, seeds)), create_graph=True)
     moved = [found.get(o, 0.0) if isinstance(o, Value) else 0.0 for o in outputs]
-    return _rebuild(out, iter(outputs), nested), _rebuild(out, iter(moved), nested)
+    return _rebuild(out, iter(outputs), not numbers), _rebuild(out, iter(moved), not numbers)
+
+
+def _seed(tangents: dict[Value, float], seeds: list[float], inputs: list[Value]) -> None:
+    """Give the fresh ``inputs`` their tangents (none for an exact 0.0, as in ``propagate``)."""
+    for x, t in zip(inputs, seeds):
+        if t != 0.0:
+            tangents[x] = t
 
 
 def vjp(f: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[[Any], tuple[Any, ...]]]:
@@ -290,9 +307,10 @@ def _positions(argnums: int | Sequence[int]) -> tuple[int, ...]:
 
 def _trace(
     f: Callable[..., Any], args: Sequence[Any], kwargs: dict[str, Any],
-    positions: tuple[int, ...],
+    positions: tuple[int, ...], made: Callable[[list[Value]], object] | None = None,
 ) -> tuple[bool, list[Value], Any]:
-    """Run ``f`` with a fresh variable for each argument in ``positions``.
+    """Run ``f`` with a fresh variable for each argument in ``positions``; ``made(inputs)``
+    is called with them first.
 
     Returns whether the results must be Values (a Value argument, or a call
     inside another transform), the fresh variables, and what ``f`` returned.
@@ -304,6 +322,8 @@ def _trace(
             )
     nested = _depth() > 0 or any(isinstance(args[p], Value) for p in positions)
     inputs = [_as_input(args[p], p) for p in positions]
+    if made is not None:
+        made(inputs)
     call_args = list(args)
     for position, leaf in zip(positions, inputs):
         call_args[position] = leaf

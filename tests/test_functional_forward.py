@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import builtins
 import math
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
@@ -25,6 +26,7 @@ from test_ops import ALL_CASES, KINK_CASES, OpCase, bits, close, decoded, params
 
 import autograd_scalar as ag
 from autograd_scalar import Value, codegen, forward, grad, jacfwd, jacrev, jvp, no_grad
+from autograd_scalar.forward import recording
 from autograd_scalar.ops import OPS, Op
 
 # torch.func warns about its own use of torch.jit, and HIPS autograd about a constant
@@ -370,6 +372,64 @@ def test_jvp_of_every_op_matches_torch_func(torch: Any, case: OpCase) -> None:
     out, tangent = jvp(lambda *xs: case.apply(ag, *xs), tuple(case.leaf_point), direction)
     assert close(out, expected[0].item())
     assert close(tangent, expected[1].item()), (tangent, expected[1].item())
+
+
+def jvp_gradient(case: OpCase) -> list[float]:
+    """Each partial derivative by its own jvp: the dual numbers of the engine's methods."""
+    size = len(case.leaf_point)
+    return [jvp(lambda *xs: case.apply(ag, *xs), tuple(case.leaf_point),
+                tuple(float(i == k) for i in range(size)))[1] for k in range(size)]
+
+
+@pytest.mark.parametrize("case", params(ALL_CASES))
+def test_jvp_gives_reverse_modes_derivatives_bit_for_bit(case: OpCase) -> None:
+    # every op in every layout (Value op Value, Value op number, number op Value)
+    assert bits(jvp_gradient(case)) == bits(reverse_gradient(case))
+
+
+@pytest.mark.parametrize("case", params(KINK_CASES))
+def test_jvp_at_a_kink_gives_the_convention(case: OpCase) -> None:
+    assert bits(jvp_gradient(case)) == bits(case.sample.grad or ())
+
+
+def test_recording_is_per_thread_and_ends_with_its_block() -> None:
+    x = Value(3.0)
+    seen: list[Any] = []
+    with recording({x: 1.0}) as tangents:
+        worker = threading.Thread(target=lambda: seen.append(x * x))
+        worker.start()
+        worker.join()
+        here = x * x
+    after = x * x
+    assert tangents[here] == 6.0  # d(x*x)/dx at 3
+    assert seen[0] not in tangents and after not in tangents
+    assert seen[0].parents == (x, x)  # the other thread still built its graph
+
+
+def test_no_grad_inside_a_recording_gives_constants_and_the_recording_resumes() -> None:
+    x = Value(2.0)
+    with recording({x: 1.0}) as tangents:
+        with no_grad():
+            c = x * 5.0
+        y = x * c
+    assert c not in tangents and c.parents == ()
+    assert tangents[y] == 10.0  # c is a constant 10
+
+
+def test_a_recording_cannot_start_inside_another_or_inside_no_grad() -> None:
+    with recording(), pytest.raises(RuntimeError, match="cannot record inside"), recording():
+        pass
+    with no_grad(), pytest.raises(RuntimeError, match="cannot record inside"), recording():
+        pass
+
+
+def test_sum_and_dot_record_their_tangents() -> None:
+    x, y = Value(2.0), Value(-1.0)
+    with recording({x: 1.0, y: 0.5}) as tangents:
+        s = ag.sum([x, y, x * y])
+        d = ag.dot([x, 3.0], [y, x], 1.0)
+    assert tangents[s] == 1.0 + 0.5 + (1.0 * -1.0 + 0.5 * 2.0)  # 1.5
+    assert tangents[d] == (1.0 * -1.0 + 0.5 * 2.0) + 3.0 * 1.0  # d(xy + 3x + 1) = 3
 
 
 # --- kinks and non-finite derivatives: the conventions of reverse mode and PyTorch --------
