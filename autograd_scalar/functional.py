@@ -86,6 +86,7 @@ def value_and_grad(
 
     @functools.wraps(f)
     def evaluate(*args: Any, **kwargs: Any) -> tuple[Any, Any]:
+        _require_graph("grad")
         nested, inputs, out = _trace(f, args, kwargs, positions)
         grads = _gradients(out, inputs, create_graph=nested)
         return _result(out, nested), _per_argument(grads, argnums, nested)
