@@ -123,8 +123,9 @@ def jvp(
     (:mod:`autograd_scalar.forward`): with numbers in, as dual numbers, each op
     computing its result's tangent with its value while ``f`` runs
     (:func:`~autograd_scalar.forward.recording`); with Values in, or inside
-    another transform, by a walk over the graph ``f`` built, on Values. ``primals`` and ``tangents`` are tuples (or lists) of the same
-    length, one number per argument of ``f``. ``tangent_out`` has the shape of
+    another transform, by a walk over the graph ``f`` built, on Values.
+    ``primals`` and ``tangents`` are tuples (or lists) of the same length, one
+    number per argument of ``f``. ``tangent_out`` has the shape of
     ``f``'s result: a number, or a list or tuple of them.
 
     Numbers in give floats out; Values in, or a call inside another transform,
