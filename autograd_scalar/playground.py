@@ -33,6 +33,7 @@ import json
 import keyword
 import math
 import time
+import unicodedata
 import urllib.parse
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -46,7 +47,7 @@ from .expression import CONSTANTS, FUNCTIONS, NUMBER_FORMAT, ExpressionError, ev
 from .losses import binary_cross_entropy_with_logits, cross_entropy, hinge_loss, mse_loss
 from .nn import ACTIVATIONS, MLP
 from .optim import SGD, Adam, RMSprop
-from .train import History, Trainer
+from .train import History, Trainer, accuracy
 
 __all__ = ["PlaygroundError", "TrainingLab", "expression_lab", "handle", "training_settings"]
 
@@ -56,6 +57,15 @@ evaluated and differentiated, and its table shown)."""
 
 GRID = 30
 """Grid points along each axis of the plane on which the training lab evaluates the model."""
+
+MAX_RUN = 10.0
+"""The longest one training request may run, in seconds (the page asks for a quarter)."""
+
+CURVE_POINTS = 1000
+"""The most points of each curve a state carries (``history``: one per epoch up to this)."""
+
+MAX_STEP = 1000
+"""The most epochs one step request trains (the page's Step button asks for one)."""
 
 MAX_NEURON_MAPS = 8
 """First-layer neurons the training lab maps over the plane."""
@@ -78,14 +88,18 @@ def handle(request: str) -> str:
     >>> json.loads(handle('{"action": "dance"}'))["message"]
     "unknown action 'dance'; the actions are expression, options and train"
     """
+    expression = None
     try:
-        asked = json.loads(request)
+        try:
+            asked = json.loads(request)
+        except RecursionError:
+            raise PlaygroundError("the request is nested too deeply to read") from None
         if not isinstance(asked, dict):
             raise PlaygroundError("a request is a JSON object with an \"action\"")
         action = asked.get("action")
         if action == "expression":
-            answer = expression_lab(str(asked.get("expression", "")),
-                                    _mapping(asked.get("values", {}), "values"),
+            expression = str(asked.get("expression", ""))
+            answer = expression_lab(expression, _mapping(asked.get("values", {}), "values"),
                                     explorer=asked.get("explorer", True) is not False)
         elif action == "options":
             answer = options()
@@ -98,7 +112,21 @@ def handle(request: str) -> str:
         answer = {"ok": False, "message": str(error), "column": error.column}
     except (ValueError, TypeError, ArithmeticError) as error:
         answer = {"ok": False, "message": " ".join(str(error).split()), "column": None}
-    return json.dumps(answer, allow_nan=False, separators=(",", ":"))
+    if expression is not None and not answer["ok"]:
+        answer["expression"] = expression
+    return json.dumps(_finite(answer), allow_nan=False, separators=(",", ":"))
+
+
+def _finite(answer: Any) -> Any:
+    """``answer`` with every infinite or nan number as None (JSON has no such numbers): a
+    held-out loss can overflow while training goes on."""
+    if isinstance(answer, float):
+        return answer if math.isfinite(answer) else None
+    if isinstance(answer, dict):
+        return {key: _finite(value) for key, value in answer.items()}
+    if isinstance(answer, list):
+        return [_finite(value) for value in answer]
+    return answer
 
 
 def _mapping(value: object, name: str) -> dict[str, Any]:
@@ -117,8 +145,8 @@ def expression_lab(expression: str, values: Mapping[str, object], explorer: bool
     explorer's HTML and the Python that reproduces it.
 
     ``values`` gives numbers (or their text) by variable name; a variable the
-    expression uses without one is 1. Numbers are formatted as
-    ``autograd-scalar graph`` prints them. Raises :class:`ExpressionError`
+    expression uses without one is 1, and a name it does not use is ignored.
+    Numbers are formatted as ``autograd-scalar graph`` prints them. Raises :class:`ExpressionError`
     (with its column) for anything the parser refuses.
 
     >>> lab = expression_lab("x * y + 1", {"x": 3, "y": "-2"}, explorer=False)
@@ -126,8 +154,9 @@ def expression_lab(expression: str, values: Mapping[str, object], explorer: bool
     ('-5', {'name': 'y', 'value': '-2', 'gradient': '3'})
     """
     names = variables(expression)
-    given = {str(name): _number(value, f"the value of {name}") for name, value in values.items()}
-    numbers = {name: given.get(name, 1.0) for name in names}
+    given = {unicodedata.normalize("NFKC", str(name)): value for name, value in values.items()}
+    numbers = {name: _number(given[name], f"the value of {name}") if name in given else 1.0
+               for name in names}  # a value for a name the expression does not use is ignored
     root, leaves = evaluate(expression, numbers)
     root.backward()
     answer: dict[str, Any] = {
@@ -194,8 +223,9 @@ def expression_code(expression: str, values: Mapping[str, float]) -> str:
             f"for name, v in {{{', '.join(f'{n!r}: {n}' for n in used)}}}.items():\n"
             f'    print(name, format(v.data, "{NUMBER_FORMAT}"), '
             f'format(v.grad, "{NUMBER_FORMAT}"))\n').replace("'", '"')
-    if taken & set(used) or not all(name.isidentifier() and not keyword.iskeyword(name)
-                                    for name in used):
+    if not used or taken & set(used) or not all(
+            name.isidentifier() and not keyword.iskeyword(name) for name in used):
+        # No variable (the expression is a number), or a name the code needs: the parser.
         numbers = ", ".join(f"{name!r}: {values[name]!r}" for name in used)
         return ("from autograd_scalar.expression import evaluate\n\n"
                 f"out, leaves = evaluate({expression!r}, {{{numbers}}})\n"
@@ -236,14 +266,18 @@ class _Dataset:
     noise: str  # the generator's name for its noise
     default_noise: float
     classes: int
+    fixed: tuple[tuple[str, Any], ...] = ()  # arguments the training and held-out sets share
 
+
+BLOB_CENTERS = [[-3.0, -2.0], [3.0, -2.0], [0.0, 3.0]]
+"""The blobs' centres, fixed so that the held-out points come from the same clusters."""
 
 _DATASETS: dict[str, _Dataset] = {
     "moons": _Dataset(data.make_moons, "noise", 0.1, 2),
     "circles": _Dataset(data.make_circles, "noise", 0.05, 2),
     "xor": _Dataset(data.make_xor, "noise", 0.2, 2),
     "spirals": _Dataset(data.make_spirals, "noise", 0.1, 2),
-    "blobs": _Dataset(data.make_blobs, "cluster_std", 1.0, 3),
+    "blobs": _Dataset(data.make_blobs, "cluster_std", 1.0, 3, (("centers", BLOB_CENTERS),)),
 }
 
 
@@ -351,8 +385,13 @@ def _shown(x: float) -> str:
     return repr(x) if x != int(x) or abs(x) >= 1e16 else str(int(x))
 
 
+def _digits(text: str) -> bool:
+    """Whether ``text`` is a whole number written in ASCII digits, as a URL writes one."""
+    return text.isascii() and text.isdigit()
+
+
 def _whole(text: str, name: str, low: int, high: int) -> int:
-    if not text.isdigit() or not low <= int(text) <= high:
+    if not _digits(text) or not low <= int(text) <= high:
         raise PlaygroundError(f"{name} must be a whole number from {low} to {high}, not {text!r}")
     return int(text)
 
@@ -361,7 +400,7 @@ def _hidden(text: str) -> list[int]:
     """The hidden layers' widths from ``"16,16"`` (``""`` for none)."""
     parts = [part.strip() for part in text.split(",")] if text.strip() else []
     if len(parts) > MAX_LAYERS or not all(
-            part.isdigit() and 1 <= int(part) <= MAX_WIDTH for part in parts):
+            _digits(part) and 1 <= int(part) <= MAX_WIDTH for part in parts):
         raise PlaygroundError(
             f"hidden must be at most {MAX_LAYERS} layer widths from 1 to {MAX_WIDTH}, "
             f"separated by commas (as in 16,16), not {text!r}")
@@ -373,7 +412,7 @@ def _added(text: str, classes: int) -> list[tuple[float, float, int]]:
     points = []
     for part in filter(None, (p.strip() for p in text.split(";"))):
         fields = part.split(",")
-        if len(fields) != 3 or not fields[2].strip().isdigit() or int(fields[2]) >= classes:
+        if len(fields) != 3 or not _digits(fields[2].strip()) or int(fields[2]) >= classes:
             raise PlaygroundError(
                 f"added must be points x,y,class separated by ';' (class 0 to {classes - 1}), "
                 f"not {part!r}")
@@ -392,20 +431,22 @@ class TrainingLab:
     ``settings`` are :func:`training_settings`' (URL text). The held-out set is
     as many fresh points, drawn with ``seed + 1``. Training is full-batch with
     the compiled replay (:class:`~autograd_scalar.train.Trainer` with
-    ``compile=True``), so each :meth:`run` trains exactly as one call of
-    ``fit`` would, and :meth:`python` gives that call.
+    ``compile``, ``True`` by default: numpy where it is installed, float code in
+    the page), so each :meth:`run` trains exactly as one call of ``fit`` would,
+    and :meth:`python` gives that call.
 
     >>> lab = TrainingLab({"points": "40", "hidden": "8"})
     >>> lab.run(epochs=5)["epoch"]
     5
     """
 
-    def __init__(self, settings: Mapping[str, object]) -> None:
+    def __init__(self, settings: Mapping[str, object], compile: bool | str = True) -> None:
         self.settings = training_settings(settings)
+        self.compile = compile  # fit's compile=: the replay the lab trains with
         s = self.settings
         self.dataset = _DATASETS[s["dataset"]]
         self.loss = _LOSSES[s["loss"]]
-        generate = {self.dataset.noise: float(s["noise"])}
+        generate = {**dict(self.dataset.fixed), self.dataset.noise: float(s["noise"])}
         X, labels = self.dataset.make(int(s["points"]), seed=int(s["seed"]), **generate)
         self.X_val, self.labels_val = self.dataset.make(int(s["points"]), seed=int(s["seed"]) + 1,
                                                         **generate)
@@ -432,7 +473,8 @@ class TrainingLab:
 
     def _trainer(self) -> Trainer:
         return Trainer(self.model, self.X, self._targets(self.labels), loss=self.loss.function,
-                       optimizer=self.optimizer, l2=float(self.settings["l2"]), compile=True,
+                       optimizer=self.optimizer, l2=float(self.settings["l2"]),
+                       compile=self.compile,
                        validation=(self.X_val, self._targets(self.labels_val)))
 
     @property
@@ -490,8 +532,8 @@ class TrainingLab:
         history = self.history
         classes, confidence, neurons = self._plane()
         last = history.epochs > 0
-        accuracy = history.accuracy[-1] if last else None
-        held_out = history.validation_accuracy[-1] if last else None
+        accuracy, held_out = ((history.accuracy[-1], history.validation_accuracy[-1]) if last
+                              else self._untrained())
         return {
             "ok": True,
             "settings": self._current_settings(),
@@ -503,9 +545,9 @@ class TrainingLab:
             "heldout_accuracy": held_out,
             "accuracy_text": f"training accuracy {_percent(accuracy)}",
             "heldout_text": f"held-out accuracy {_percent(held_out)}",
-            "history": {"loss": history.loss, "accuracy": history.accuracy,
-                        "heldout_loss": history.validation_loss,
-                        "heldout_accuracy": history.validation_accuracy},
+            "history": {"loss": _thinned(history.loss), "accuracy": _thinned(history.accuracy),
+                        "heldout_loss": _thinned(history.validation_loss),
+                        "heldout_accuracy": _thinned(history.validation_accuracy)},
             "classes": self.dataset.classes,
             "train": {"points": self.X, "labels": self.labels},
             "heldout": {"points": [list(x) for x in self.X_val], "labels": list(self.labels_val)},
@@ -514,6 +556,11 @@ class TrainingLab:
             "epochs_per_second": self.epochs_per_second,
             "python": self.python(),
         }
+
+    def _untrained(self) -> tuple[float, float]:
+        """The untrained model's training and held-out accuracy (what epoch 0 shows)."""
+        return (accuracy(self.model, self.X, self._targets(self.labels)),
+                accuracy(self.model, self.X_val, self._targets(self.labels_val)))
 
     def _current_settings(self) -> dict[str, str]:
         """The settings with every point added so far, as a shared link carries them."""
@@ -589,11 +636,13 @@ class TrainingLab:
         """
         s = self.settings
         dataset, optimizer = f"make_{s['dataset']}", _OPTIMIZERS[s["optimizer"]].__name__
-        arguments = f"{s['points']}, {self.dataset.noise}={s['noise']}"
+        arguments = ", ".join([s["points"], *(f"{k}={v!r}" for k, v in self.dataset.fixed),
+                               f"{self.dataset.noise}={s['noise']}"])
         outputs = self.dataset.classes if s["loss"] == "cross_entropy" else 1
         sizes = [*_hidden(s["hidden"]), outputs]
         plus_minus = self.loss.name in ("hinge_loss", "mse_loss")
-        lines = [f"from autograd_scalar import MLP, {optimizer}, fit, {dataset}"]
+        trained = "fit" if self.history.epochs else "accuracy"
+        lines = [f"from autograd_scalar import MLP, {optimizer}, {trained}, {dataset}"]
         if plus_minus:
             lines.append("from autograd_scalar.data import to_plus_minus")
         lines += [
@@ -618,11 +667,17 @@ class TrainingLab:
                 label = 2 * self.labels[k] - 1 if plus_minus else self.labels[k]
                 lines.append(f"X.append({self.X[k]!r}); y.append({label})")
             start = end
-            lines.append(f"history = fit(model, X, y, loss={self.loss.name}, optimizer=optimizer,")
-            lines.append(f"              l2={s['l2']}, epochs={epochs}, validation=(X_val, y_val), "
-                         "compile=True, progress=False)")
-        lines.append('print(f"training accuracy {history.accuracy[-1]:.1%}")')
-        lines.append('print(f"held-out accuracy {history.validation_accuracy[-1]:.1%}")')
+            if epochs:
+                lines.append(f"history = fit(model, X, y, loss={self.loss.name}, "
+                             "optimizer=optimizer,")
+                lines.append(f"              l2={s['l2']}, epochs={epochs}, "
+                             "validation=(X_val, y_val), compile=True, progress=False)")
+        if self.history.epochs:
+            lines.append('print(f"training accuracy {history.accuracy[-1]:.1%}")')
+            lines.append('print(f"held-out accuracy {history.validation_accuracy[-1]:.1%}")')
+        else:  # nothing trained yet: the set-up, ready for fit(model, X, y, ...)
+            lines.append('print(f"training accuracy {accuracy(model, X, y):.1%}")')
+            lines.append('print(f"held-out accuracy {accuracy(model, X_val, y_val):.1%}")')
         return "\n".join(lines) + "\n"
 
 
@@ -630,6 +685,15 @@ def _axis(coordinates: list[float], count: int) -> list[float]:
     """``count`` evenly spaced points from 0.5 below to 0.5 above ``coordinates``."""
     low, high = min(coordinates) - 0.5, max(coordinates) + 0.5
     return [low + (high - low) * i / (count - 1) for i in range(count)]
+
+
+def _thinned(values: list[float]) -> list[float]:
+    """At most :data:`CURVE_POINTS` of ``values``, evenly spaced, the first and last kept:
+    a curve to draw, of the same shape, that stays small however long training runs."""
+    if len(values) <= CURVE_POINTS:
+        return values
+    last = len(values) - 1
+    return [values[round(k * last / (CURVE_POINTS - 1))] for k in range(CURVE_POINTS)]
 
 
 def _percent(fraction: float | None) -> str:
@@ -650,10 +714,16 @@ def _train(asked: Mapping[str, Any]) -> dict[str, Any]:
         raise PlaygroundError("no training lab yet: start one first (op \"start\")")
     if op == "run":
         seconds = _number(asked.get("seconds", 0.25), "seconds")
-        limit = asked.get("max_epochs", 100_000)
-        return lab.run(epochs=limit if isinstance(limit, int) else None, seconds=seconds)
+        if not 0.0 < seconds <= MAX_RUN:
+            raise PlaygroundError(f"seconds must be above 0 and at most {MAX_RUN:g}, "
+                                  f"not {seconds!r}")
+        return lab.run(epochs=asked.get("max_epochs", 100_000), seconds=seconds)
     if op == "step":
-        return lab.run(epochs=asked.get("epochs", 1))
+        epochs = asked.get("epochs", 1)
+        if isinstance(epochs, bool) or not isinstance(epochs, int) or not 1 <= epochs <= MAX_STEP:
+            raise PlaygroundError(f"epochs must be a whole number from 1 to {MAX_STEP}, "
+                                  f"not {epochs!r}")
+        return lab.run(epochs=epochs)
     if op == "add":
         point = asked.get("point")
         if not isinstance(point, list) or len(point) != 2:
