@@ -67,8 +67,8 @@ CURVE_POINTS = 1000
 MAX_STEP = 1000
 """The most epochs one step request trains (the page's Step button asks for one)."""
 
-MAX_NEURON_MAPS = 8
-"""First-layer neurons the training lab maps over the plane."""
+MAX_NEURON_MAPS = 16
+"""First-layer neurons the training lab maps over the plane (the first 16 of a wider layer)."""
 
 
 class PlaygroundError(ValueError):
@@ -553,6 +553,8 @@ class TrainingLab:
             "heldout": {"points": [list(x) for x in self.X_val], "labels": list(self.labels_val)},
             "grid": {"xs": self.xs, "ys": self.ys, "class": classes, "confidence": confidence},
             "neurons": neurons,
+            "neurons_total": len(self.model.layers[0].neurons) if len(self.model.layers) > 1
+            else 0,
             "epochs_per_second": self.epochs_per_second,
             "python": self.python(),
         }

@@ -514,6 +514,7 @@ def test_the_grid_is_the_eager_model_at_each_grid_point(settings: dict[str, str]
                         playground.MAX_NEURON_MAPS)
     assert [n["name"] for n in state["neurons"]] == \
         [f"layer 1 neuron {k + 1}" for k in range(shown_neurons)]
+    assert state["neurons_total"] == int(settings.get("hidden", "16,16").split(",")[0])
     loss = state["settings"]["loss"]
     with no_grad():
         for i, y in enumerate(grid["ys"]):
@@ -535,7 +536,13 @@ def test_the_grid_is_the_eager_model_at_each_grid_point(settings: dict[str, str]
 
 def test_without_hidden_layers_no_neurons_are_mapped() -> None:
     state = playground.TrainingLab({"hidden": "", "points": "20"}).state()
-    assert state["neurons"] == []
+    assert state["neurons"] == [] and state["neurons_total"] == 0
+
+
+def test_a_wide_first_layer_maps_its_first_neurons_and_says_how_many_it_has() -> None:
+    state = playground.TrainingLab({"hidden": "40,4", "points": "20"}).state()
+    assert len(state["neurons"]) == playground.MAX_NEURON_MAPS == 16
+    assert state["neurons_total"] == 40
 
 
 def test_an_added_point_joins_the_training_set_and_the_model_is_kept() -> None:

@@ -139,6 +139,9 @@
     drawCurve(document.getElementById("accuracy-curve"),
               [next.history.accuracy, next.history.heldout_accuracy], 1, next.epoch);
     drawNeurons(next.neurons, next.grid);
+    setText("neurons-heading", next.neurons.length < next.neurons_total
+      ? `First hidden layer: ${next.neurons.length} of ${next.neurons_total} neurons`
+      : "First hidden layer");
   }
 
   function setText(id, text) {
@@ -375,8 +378,8 @@
       canvas.setAttribute("role", "img");
       canvas.setAttribute("aria-label", `${neuron.name}: its output over the plane`);
       const caption = figure.querySelector("figcaption");
-      // The heading names the layer: "layer 1 neuron 3" is captioned "neuron 3".
-      const shortName = neuron.name.replace(/^layer 1 /, "");
+      // The heading names the layer and the label the neuron: "layer 1 neuron 3" is "3".
+      const shortName = neuron.name.replace(/^layer 1 neuron /, "");
       if (caption.textContent !== shortName) caption.textContent = shortName;
     });
   }
