@@ -528,7 +528,23 @@ class TrainingLab:
         return self.state()
 
     def state(self) -> dict[str, Any]:
-        """What the page shows now (see the module's doc and the playground's contract)."""
+        """What the page shows now, as JSON-ready data:
+
+        * ``settings`` (with the points added so far) and ``query``, the URL query
+          that restores them;
+        * ``epoch``; ``loss``, ``accuracy``, ``heldout_loss``, ``heldout_accuracy`` of
+          the last epoch (at epoch 0 the untrained model's accuracies and no losses),
+          and ``accuracy_text`` / ``heldout_text`` as the page prints them
+          ("training accuracy 87.0%");
+        * ``history``: the four per-epoch lists, thinned to :data:`CURVE_POINTS`;
+        * ``classes``, ``train`` and ``heldout``: the points and their labels;
+        * ``grid``: ``xs``, ``ys`` and, per row of ``ys`` and column of ``xs``, the
+          predicted ``class`` and its ``confidence`` from 0 to 1;
+        * ``neurons`` (each ``name`` and ``values`` on the grid) for the first
+          :data:`MAX_NEURON_MAPS` first-layer neurons, of ``neurons_total``;
+        * ``epochs_per_second`` of the last run (training only), and ``python``,
+          the code that reproduces these numbers (:meth:`python`).
+        """
         history = self.history
         classes, confidence, neurons = self._plane()
         last = history.epochs > 0

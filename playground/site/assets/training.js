@@ -1,6 +1,7 @@
 // The training lab, TensorFlow Playground's workflow on autograd_scalar: the page draws, a Web
 // Worker (training-worker.js) trains. Each answer from the worker is a whole state of the lab
-// (the contract's "state"): the page draws it as it comes, and puts its setup in the address.
+// (TrainingLab.state in autograd_scalar/playground.py): the page draws it as it comes, and puts
+// its setup in the address.
 "use strict";
 
 (() => {
