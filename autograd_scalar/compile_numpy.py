@@ -1239,17 +1239,20 @@ class ArrayGraph(CompiledGraph):
         plan = self._plans.get(id(optimizer))
         if plan is None or plan[0] is not optimizer:
             plan = self._plans[id(optimizer)] = (optimizer, *self._plan(optimizer.params))
-        _, from_array, from_flat, others = plan
+        _, from_array, from_flat, others, in_order = plan
         value, flat_grads, G, D = self._run(samples)
         if not math.isfinite(value):
             return value
         params = optimizer.params
-        gradients = np.zeros(len(params))
-        gradients[from_array[0]] = G[from_array[1]]
-        if len(from_flat[0]):
-            np.add.at(gradients, from_flat[0], np.asarray(flat_grads)[from_flat[1]])
-        data = (D[from_array[1]] if len(from_array[1]) == len(params)
-                else np.fromiter(map(_DATA, params), float, len(params)))
+        if in_order:  # the parameters are the array leaves, in their order: no gathering
+            data, gradients = D, G
+        else:
+            gradients = np.zeros(len(params))
+            gradients[from_array[0]] = G[from_array[1]]
+            if len(from_flat[0]):
+                np.add.at(gradients, from_flat[0], np.asarray(flat_grads)[from_flat[1]])
+            data = (D[from_array[1]] if len(from_array[1]) == len(params)
+                    else np.fromiter(map(_DATA, params), float, len(params)))
         new = optimizer.step_arrays(data, gradients)
         for parameter, number, grad in zip(params, new.tolist(), gradients.tolist()):
             parameter.data = number
@@ -1258,8 +1261,10 @@ class ArrayGraph(CompiledGraph):
             leaf.grad += float(G[k]) if not flat else flat_grads[k]
         return value
 
-    def _plan(self, params: list[Value]) -> tuple[Any, Any, list[tuple[Value, int, bool]]]:
-        """Where each parameter's gradient is in the program's results, and the other leaves."""
+    def _plan(self, params: list[Value]
+              ) -> tuple[Any, Any, list[tuple[Value, int, bool]], bool]:
+        """Where each parameter's gradient is in the program's results, the other leaves, and
+        whether the parameters are exactly the array leaves in their order."""
         array = {leaf: k for k, leaf in enumerate(self._writer.leaves.leaves)}
         flat = {leaf: k for k, leaf in enumerate(self._writer.flat_leaves)}
         mine = set(params)
@@ -1272,7 +1277,10 @@ class ArrayGraph(CompiledGraph):
             return (np.array([i for i, _ in found], dtype=np.intp),
                     np.array([k for _, k in found], dtype=np.intp))
 
-        return columns(pairs), columns(flat_pairs), others
+        leaves = self._writer.leaves.leaves
+        in_order = (len(params) == len(leaves) and not flat_pairs
+                    and all(p is leaf for p, leaf in zip(params, leaves)))
+        return columns(pairs), columns(flat_pairs), others, in_order
 
     def _run(self, samples: Any) -> tuple[float, Any, Any, Any]:
         """Replay; writes the per-sample leaves' gradients and the observed values, and

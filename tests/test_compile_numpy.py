@@ -957,6 +957,32 @@ def test_step_matches_eager_zero_grad_backward_step_over_several_steps(
         assert_close([p.grad for p in model.parameters()], [p.grad for p in twin.parameters()])
 
 
+@pytest.mark.parametrize("choose", [
+    pytest.param(lambda params: params[::-1], id="reversed"),
+    pytest.param(lambda params: params[::2], id="every other one"),
+])
+def test_step_gathers_parameters_in_any_order_or_a_subset_as_eager_steps_them(
+    choose: Callable[[list[Value]], list[Value]]
+) -> None:
+    X, y = dataset("hinge", n=16)
+    model, twin = MLP(2, [4, 4, 1], seed=11), MLP(2, [4, 4, 1], seed=11)
+    optimizer = SGD(choose(model.parameters()), lr=0.1, momentum=0.9)
+    eager_optimizer = SGD(choose(twin.parameters()), lr=0.1, momentum=0.9)
+    graph = numpy_graph(batch_loss(model, X, y, hinge_loss, 1e-3)[0])
+    for _ in range(3):
+        for p in model.parameters():
+            p.grad = 0.0  # the parameters left out get this step's gradient added, as g() adds
+        value = graph.step(optimizer)
+        for p in twin.parameters():
+            p.grad = 0.0
+        eager_loss = batch_loss(twin, X, y, hinge_loss, 1e-3)[0]
+        eager_loss.backward()
+        eager_optimizer.step()
+        assert math.isclose(value, eager_loss.data, rel_tol=REL)
+        assert_close([p.data for p in model.parameters()], [p.data for p in twin.parameters()])
+        assert_close([p.grad for p in model.parameters()], [p.grad for p in twin.parameters()])
+
+
 def test_step_with_a_nan_loss_leaves_the_parameters_unchanged() -> None:
     model = MLP(2, [4, 1], seed=10)
     loss_value, inputs, _, _ = leaf_batch(model, "mse", 8)
