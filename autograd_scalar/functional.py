@@ -145,8 +145,7 @@ def jvp(
     seeds = [_number_or_value(t, f"jvp: tangent {i}") for i, t in enumerate(tangents)]
     _require_graph("jvp")
     positions = tuple(range(len(primals)))
-    numbers = not (_depth() or recording_here()
-                   or any(isinstance(x, Value) for x in (*primals, *seeds)))
+    numbers = _dual(primals, positions) and not any(isinstance(t, Value) for t in seeds)
     if numbers:  # dual numbers: each tangent computed with its value, as f runs
         with recording() as found:
             _, inputs, out = _trace(f, primals, {}, positions, partial(_seed, found, seeds))
@@ -156,7 +155,7 @@ def jvp(
     if not numbers:
         order = parents_first([o for o in outputs if isinstance(o, Value)])
         found = propagate(order, dict(zip(inputs, seeds)), create_graph=True)
-    moved = [found.get(o, 0.0) if isinstance(o, Value) else 0.0 for o in outputs]
+    moved = _column(outputs, found)
     return _rebuild(out, iter(outputs), not numbers), _rebuild(out, iter(moved), not numbers)
 
 
@@ -165,6 +164,32 @@ def _seed(tangents: dict[Value, float], seeds: list[float], inputs: list[Value])
     for x, t in zip(inputs, seeds):
         if t != 0.0:
             tangents[x] = t
+
+
+def _dual(args: Sequence[Any], positions: tuple[int, ...]) -> bool:
+    """Whether forward mode can run as dual numbers: numbers in, outside other transforms."""
+    return not (_depth() or recording_here() or any(
+        isinstance(args[p], Value) for p in positions if -len(args) <= p < len(args)))
+
+
+def _dual_columns(
+    f: Callable[..., Any], args: Sequence[Any], kwargs: dict[str, Any],
+    positions: tuple[int, ...],
+) -> tuple[Any, list[list[Any]]]:
+    """Run ``f`` once per argument in ``positions`` as dual numbers, that argument's tangent 1:
+    (what ``f`` returned, and from each run a column: every output's tangent)."""
+    columns = []
+    for k in range(len(positions)):
+        seeds = [1.0 if j == k else 0.0 for j in range(len(positions))]
+        with recording() as found:
+            _, _, out = _trace(f, args, kwargs, positions, partial(_seed, found, seeds))
+        columns.append(_column(_outputs(out, "jacfwd"), found))
+    return out, columns
+
+
+def _column(outputs: list[Any], tangents: dict[Value, Any]) -> list[Any]:
+    """Each output's tangent (0.0 for a number, or a Value without one)."""
+    return [tangents.get(o, 0.0) if isinstance(o, Value) else 0.0 for o in outputs]
 
 
 def vjp(f: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[[Any], tuple[Any, ...]]]:
@@ -242,11 +267,14 @@ jacobian = jacrev
 def jacfwd(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callable[..., Any]:
     """Make a function returning the Jacobian of ``f`` by forward mode: one pass per input.
 
-    ``f`` runs once; then each argument named by ``argnums`` in turn gets the
-    tangent 1 and the others none, and one forward pass over the graph gives
-    the derivatives of every output with respect to it (a column). Arguments,
-    results and shapes are those of :func:`jacrev`, which gives the same
-    numbers; this is cheaper when there are more outputs than inputs.
+    Each argument named by ``argnums`` in turn gets the tangent 1 and the others
+    none, and one forward pass gives the derivatives of every output with
+    respect to it (a column). With numbers in, each pass is a run of ``f`` as
+    dual numbers (as :func:`jvp` runs it), so ``f`` runs once per argument; with
+    Values in, or inside another transform, ``f`` runs once and each pass walks
+    the graph it built. Arguments, results and shapes are those of
+    :func:`jacrev`, which gives the same numbers; this is cheaper when there are
+    more outputs than inputs.
 
     >>> jacfwd(lambda x, y: x * x * y, argnums=(0, 1))(3.0, 2.0)  # (2xy, x^2)
     (12.0, 9.0)
@@ -258,11 +286,16 @@ def jacfwd(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callable[
     @functools.wraps(f)
     def jacobian(*args: Any, **kwargs: Any) -> Any:
         _require_graph("jacfwd")
-        nested, inputs, out = _trace(f, args, kwargs, positions)
-        outputs = _outputs(out, "jacfwd")
-        order = parents_first([o for o in outputs if isinstance(o, Value)])
-        columns = [propagate(order, {x: 1.0}, create_graph=nested) for x in inputs]
-        rows = [[c.get(o, 0.0) if isinstance(o, Value) else 0.0 for c in columns] for o in outputs]
+        if _dual(args, positions):
+            out, columns = _dual_columns(f, args, kwargs, positions)
+            nested = False
+        else:
+            nested, inputs, out = _trace(f, args, kwargs, positions)
+            outputs = _outputs(out, "jacfwd")
+            order = parents_first([o for o in outputs if isinstance(o, Value)])
+            columns = [_column(outputs, propagate(order, {x: 1.0}, create_graph=nested))
+                       for x in inputs]
+        rows = [list(row) for row in zip(*columns)]
         return _rebuild(out, (_per_argument(row, argnums, nested) for row in rows), nested)
 
     return jacobian

@@ -633,6 +633,27 @@ def test_forward_mode_never_runs_backward(monkeypatch: pytest.MonkeyPatch) -> No
     assert jacfwd(lambda x: [x.sin(), ag.sum([x, x])])(0.0) == [1.0, 2.0]
 
 
+def test_jacfwd_of_numbers_runs_f_once_per_argument_as_dual_numbers(
+    monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import autograd_scalar.functional as functional
+
+    def refuse(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("jacfwd of numbers walked the graph")
+
+    monkeypatch.setattr(functional, "propagate", refuse)
+    calls = []
+
+    def f(x: Value, y: Value, z: Value) -> list[Value]:
+        calls.append(1)
+        return [x * y * z, (x + y).sin()]
+
+    # [[yz, xz, xy], [cos(x + y), cos(x + y), 0]] at (1, 2, 3)
+    c = math.cos(3.0)
+    assert jacfwd(f, argnums=(0, 1, 2))(1.0, 2.0, 3.0) == [(6.0, 3.0, 2.0), (c, c, 0.0)]
+    assert len(calls) == 3
+
+
 def test_every_op_has_a_jvp_rule_from_the_generated_table() -> None:
     assert all(op.rules[forward.INTERPRETER] is not None for op in OPS.values())
     assert "def tanh_tangent(a: Any, out: Any, ta: Any) -> Any:" in codegen.tangents_source()
