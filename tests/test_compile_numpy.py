@@ -628,8 +628,7 @@ def test_step_on_minibatches_of_every_size_matches_eager_steps() -> None:
         eager_loss.backward()
         eager_optimizer.step()
         assert math.isclose(value, eager_loss.data, rel_tol=REL)
-        assert_close([p.data for p in model.parameters()], [p.data for p in twin.parameters()])
-        assert_close([p.grad for p in model.parameters()], [p.grad for p in twin.parameters()])
+        assert_same_parameters(model, twin)
 
 
 # ---------------------------------------------------------------------------
@@ -929,6 +928,13 @@ def test_values_gives_an_observed_nodes_value_in_every_sample() -> None:
 # ---------------------------------------------------------------------------
 # g.step and the optimizers
 
+
+def assert_same_parameters(model: MLP, twin: MLP) -> None:
+    """The two models' parameters hold the same data and gradients (within REL)."""
+    assert_close([p.data for p in model.parameters()], [p.data for p in twin.parameters()])
+    assert_close([p.grad for p in model.parameters()], [p.grad for p in twin.parameters()])
+
+
 OPTIMIZERS: list[Any] = [
     pytest.param(lambda params: SGD(params, lr=0.1, momentum=0.9, weight_decay=0.01),
                  id="SGD momentum weight_decay"),
@@ -953,8 +959,7 @@ def test_step_matches_eager_zero_grad_backward_step_over_several_steps(
         eager_loss.backward()
         eager_optimizer.step()
         assert math.isclose(value, eager_loss.data, rel_tol=REL)
-        assert_close([p.data for p in model.parameters()], [p.data for p in twin.parameters()])
-        assert_close([p.grad for p in model.parameters()], [p.grad for p in twin.parameters()])
+        assert_same_parameters(model, twin)
 
 
 @pytest.mark.parametrize("choose", [
@@ -979,8 +984,7 @@ def test_step_gathers_parameters_in_any_order_or_a_subset_as_eager_steps_them(
         eager_loss.backward()
         eager_optimizer.step()
         assert math.isclose(value, eager_loss.data, rel_tol=REL)
-        assert_close([p.data for p in model.parameters()], [p.data for p in twin.parameters()])
-        assert_close([p.grad for p in model.parameters()], [p.grad for p in twin.parameters()])
+        assert_same_parameters(model, twin)
 
 
 def test_step_with_a_nan_loss_leaves_the_parameters_unchanged() -> None:
