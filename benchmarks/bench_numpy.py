@@ -29,8 +29,8 @@ weights, those of ``MLP(2, [...], seed=0)``, in every engine):
    moons MLP, eager and with ``compile=True`` (compiling included).
 
 The targets judge the numpy replay by ``g.step(optimizer)``, the step ``fit(...,
-compile=True)`` takes; the step as a user writes it by hand is timed beside it. Every
-engine runs on one thread (:data:`BLAS_THREADS`).
+compile=True)`` takes; the step as a user writes it by hand is timed beside it. numpy's
+BLAS and PyTorch run on one thread (:data:`BLAS_THREADS`); JAX's ``jit`` keeps its own.
 
 Samples alternate engines within a workload and each time is a median (as in
 ``bench_compile.py``, whose machinery this reuses): the collector runs, off the
