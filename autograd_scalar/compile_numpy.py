@@ -34,6 +34,7 @@ code, as in the float replay.
 from __future__ import annotations
 
 import ast
+import functools
 import math
 import operator
 import re
@@ -58,9 +59,12 @@ from .engine import Value
 
 if TYPE_CHECKING:
     from .optim import Optimizer
-from .ops import FLOAT_FUNCTIONS, HELPERS, OPS, Op, register_rule, template_names
+from .core.functions import HELPERS, resolve
+from .ops import FUNCTIONS, OPS, Op, called_functions, template_names
 
-__all__ = ["NUMPY_FUNCTIONS", "ArrayGraph", "TorchLoss", "compile_numpy", "numpy_form"]
+__all__ = [
+    "NUMPY_FUNCTIONS", "NUMPY_HELPERS", "ArrayGraph", "TorchLoss", "compile_numpy", "numpy_form",
+]
 
 MIN_GROUP = 4
 """The fewest same-shaped terms worth array code instead of flat float code."""
@@ -104,16 +108,7 @@ def _softplus(x: Any) -> Any:
     return np.maximum(x, 0.0) + np.log1p(np.exp(-np.abs(x)))
 
 
-NUMPY_FUNCTIONS: dict[str, Any] = {
-    "abs": np.abs,
-    "exp": np.exp,
-    "log": np.log,
-    "tanh": np.tanh,
-    "sin": np.sin,
-    "cos": np.cos,
-    "tan": np.tan,
-    "atan": np.arctan,
-    "sqrt": np.sqrt,
+NUMPY_HELPERS: dict[str, Any] = {
     "erf": _elementwise(math.erf),
     "sigmoid": _sigmoid,
     "softplus": _softplus,
@@ -123,10 +118,15 @@ NUMPY_FUNCTIONS: dict[str, Any] = {
     "power": _elementwise(HELPERS["power"], 2),
     "pow_grad_base": _elementwise(HELPERS["pow_grad_base"], 2),
     "pow_grad_exponent": _elementwise(HELPERS["pow_grad_exponent"], 2),
-    "where": np.where,
 }
-"""The array form of every function an op template may call (each of
-:data:`~autograd_scalar.ops.FLOAT_FUNCTIONS`, and ``where``)."""
+"""The array helpers that the numpy forms of :data:`~autograd_scalar.ops.FUNCTIONS` name."""
+
+NUMPY_FUNCTIONS: dict[str, Any] = {
+    "where": np.where,
+    **{name: resolve(row.numpy, NUMPY_HELPERS)
+       for name, row in FUNCTIONS.items() if row.numpy},
+}
+"""The array form of every function an op template may call that has one, and ``where``."""
 
 
 class _ToArrays(ast.NodeTransformer):
@@ -152,32 +152,25 @@ def _to_arrays(template: str) -> str:
     return re.sub(r"\b_(\w+)_\b", r"{\1}", text)
 
 
+@functools.cache
 def numpy_form(op: Op) -> tuple[str, tuple[str, ...]]:
-    """The op's forward and derivative templates as array code (its ``"numpy"`` rule).
+    """The op's forward and derivative templates as array code.
+
+    Raises NotImplementedError, naming the op and the function, for an op that
+    calls a function without a numpy form: only a graph using it fails to replay.
 
     >>> numpy_form(OPS["relu"])
     ('where({a} <= 0.0, 0.0, {a})', ('where({a} <= 0.0, 0.0, {g})',))
     """
-    rule: tuple[str, tuple[str, ...]] = op.rules["numpy"]
-    return rule
-
-
-def _register_numpy_forms() -> None:
-    for op in OPS.values():
-        missing = sorted(
-            name for template in (op.forward, *op.grads)
-            for name in re.findall(r"\b(\w+)\(", template) if name not in NUMPY_FUNCTIONS
-        )
-        if missing:
-            raise ValueError(f"op {op.name!r} calls {', '.join(missing)}, which has no numpy "
-                             "form; add it to autograd_scalar.compile_numpy.NUMPY_FUNCTIONS")
-        if "numpy" not in op.rules:
-            register_rule(op.name, "numpy", (_to_arrays(op.forward),
-                                             tuple(map(_to_arrays, op.grads))))
-
-
-_register_numpy_forms()
-assert set(FLOAT_FUNCTIONS) <= set(NUMPY_FUNCTIONS), set(FLOAT_FUNCTIONS) - set(NUMPY_FUNCTIONS)
+    for template in (op.forward, *op.grads):
+        for name in sorted(called_functions(template)):
+            if name not in NUMPY_FUNCTIONS:
+                raise NotImplementedError(
+                    f"op {op.name!r} calls {name}, which has no numpy form, so a graph using "
+                    f"it cannot be replayed with numpy: give the row of {name!r} in the "
+                    "FUNCTIONS table (autograd_scalar/core/ops.py) its numpy form"
+                )
+    return _to_arrays(op.forward), tuple(map(_to_arrays, op.grads))
 
 
 # ---------------------------------------------------------------------------
@@ -1379,6 +1372,37 @@ class ArrayGraph(CompiledGraph):
         return self._writer.torch_leaves()
 
 
+def _torch_functions(torch: Any, source: str) -> dict[str, Any]:
+    """The torch form of every function ``source`` calls, from the FUNCTIONS table.
+
+    Raises NotImplementedError, naming the function and the ops calling it, for one
+    without a torch form."""
+    helpers = {
+        "softplus": lambda x: torch.clamp(x, min=0.0) + torch.log1p(torch.exp(-torch.abs(x))),
+    }
+    found = {}
+    for name in sorted(set(re.findall(r"\b(\w+)\(", source)) & set(FUNCTIONS)):
+        form = FUNCTIONS[name].torch
+        if not form:
+            users = [op.name for op in OPS.values() if name in called_functions(op.forward)]
+            raise NotImplementedError(
+                f"{name} (called by op {', '.join(map(repr, users)) or '?'}) has no torch form, "
+                "so "
+                "this graph cannot be exported to PyTorch: give its row in the FUNCTIONS table "
+                "(autograd_scalar/core/ops.py) its torch form"
+            )
+        found[name] = _attribute(torch, form) if "." in form else helpers[form]
+    return found
+
+
+def _attribute(torch: Any, form: str) -> Any:
+    """``torch.nn.functional.softplus`` and the like, looked up from the torch module."""
+    found = torch
+    for part in form.split(".")[1:]:
+        found = getattr(found, part)
+    return found
+
+
 class TorchLoss:
     """A compiled program's loss as PyTorch code: ``loss(tensor)``; ``.source`` is the code.
 
@@ -1394,12 +1418,8 @@ class TorchLoss:
         self.source = writer.torch_source()
         self.leaves = writer.torch_leaves()
         namespace: dict[str, Any] = {
-            "where": torch.where, "abs": torch.abs, "exp": torch.exp, "log": torch.log,
-            "tanh": torch.tanh, "sin": torch.sin, "cos": torch.cos, "tan": torch.tan,
-            "atan": torch.atan, "sqrt": torch.sqrt, "erf": torch.erf, "sigmoid": torch.sigmoid,
-            "softplus": lambda x: torch.clamp(x, min=0.0) + torch.log1p(torch.exp(-torch.abs(x))),
-            "reciprocal": torch.reciprocal, "power": torch.pow, "hstack": torch.hstack,
-            "inf": math.inf, "nan": math.nan,
+            "where": torch.where, "hstack": torch.hstack, "inf": math.inf, "nan": math.nan,
+            **_torch_functions(torch, self.source),
         }
         for name, value in writer.namespace.items():
             if isinstance(value, np.ndarray):

@@ -74,6 +74,11 @@ class FloatMath:
     minimum = staticmethod(min)
     clamp = staticmethod(_clamp)
 
+    def __getattr__(self, name: str) -> Any:
+        # Any other function of the op table by its math name (asinh ...): its float form
+        # from the standard library, independent of the engine.
+        return getattr(math, name)
+
 
 FLOAT = FloatMath()
 

@@ -20,12 +20,14 @@ import random
 import re
 import sys
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Any
 
 import pytest
 from conftest import FLOAT, numeric_grad
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from op_samples import SAMPLES, ops_of_arity
 
 import autograd_scalar as ag
 from autograd_scalar import SGD, Adam, RMSprop, Value, compile_graph
@@ -230,45 +232,16 @@ def test_mlp_layers_are_lifted_into_one_matrix_product_each() -> None:
 # random expression trees over every op of the table
 
 
-def bounded(u: Operand) -> Operand:
-    """An exponent in (-2, 2), so that powers of bounded bases stay moderate."""
-    return 2.0 * (u.tanh() if isinstance(u, Value) else math.tanh(u))
-
-
 UNARY_BUILDERS: list[tuple[str, Callable[[Value], Value]]] = [
-    # Each op with its operand kept inside its domain by other ops, whatever the input.
-    ("neg", lambda u: -u),
-    ("abs", abs),
-    ("exp", lambda u: u.tanh().exp()),
-    ("log", lambda u: (u * u + 0.5).log()),
-    ("sqrt", lambda u: (u * u + 0.25).sqrt()),
-    ("sin", lambda u: u.sin()),
-    ("cos", lambda u: u.cos()),
-    ("tan", lambda u: u.tanh().tan()),  # |tanh u| < 1 < pi / 2
-    ("atan", lambda u: u.atan()),
-    ("erf", lambda u: u.erf()),
-    ("reciprocal", lambda u: (u * u + 1.0)._reciprocal()),
-    ("relu", lambda u: u.relu()),
-    ("leaky_relu", lambda u: u.leaky_relu(0.1)),
-    ("tanh", lambda u: u.tanh()),
-    ("sigmoid", lambda u: u.sigmoid()),
-    ("elu", lambda u: u.elu(0.7)),
-    ("softplus", lambda u: u.softplus()),
-    ("gelu", lambda u: u.gelu()),
-    ("clamp", lambda u: u.clamp(-0.5, 0.8)),
+    # Each op with its operand kept inside its domain by other ops, whatever the input
+    # (the sample table's ``anywhere`` forms), and a power of a negative base.
+    *((name, partial(SAMPLES[name].apply_anywhere, ag)) for name in ops_of_arity(1)),
     ("pow", lambda u: (2.0 * u.tanh()) ** 3.0),  # a negative base, an integer exponent
 ]
 BINARY_BUILDERS: list[tuple[str, Callable[[Operand, Operand], Operand]]] = [
     # One operand may be a number (a constant, or the sample's x as a constant).
-    ("add", lambda a, b: a + b),
-    ("sub", lambda a, b: a - b),
-    ("mul", lambda a, b: a * b),
-    ("div", lambda a, b: a / (b * b + 1.0)),
-    ("pow", lambda a, b: (a * a + 0.5) ** bounded(b)),
-    ("maximum", lambda a, b: ag.maximum(a, b)),
-    ("minimum", lambda a, b: ag.minimum(a, b)),
-    ("sum", lambda a, b: ag.sum([a, b, 0.25])),
-    ("dot", lambda a, b: ag.dot([a, b], [b, 0.5], bias=a)),
+    (name, partial(SAMPLES[name].apply_anywhere, ag))
+    for name in [*ops_of_arity(2), *ops_of_arity(0)]
 ]
 
 Recipe = tuple[Any, ...]

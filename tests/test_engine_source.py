@@ -13,32 +13,37 @@ from pathlib import Path
 import pytest
 
 import autograd_scalar as ag
-from autograd_scalar import Value, _rules, codegen
+from autograd_scalar import Value
+from autograd_scalar._generated import backward_rules, tangent_rules, value_methods
+from autograd_scalar._generated.value_methods import RULES
 from autograd_scalar.engine import dot_operands
 from autograd_scalar.ops import OPS
 
 METHODS = sorted({m for op in OPS.values() if op.arity for m in (*op.methods, op.method)}
                  | {OPS[n].reflected for n in OPS if OPS[n].arity == 2})
-ENGINE = Path(ag.__file__).with_name("engine.py")
+METHODS_FILE = Path(value_methods.__file__)
+PACKAGE = Path(ag.__file__).parent
 
 
 @pytest.mark.parametrize("method", METHODS)
 def test_every_value_method_has_source(method: str) -> None:
     source = inspect.getsource(getattr(Value, method))
     assert source.lstrip().startswith("def ")
-    assert Path(inspect.getsourcefile(getattr(Value, method)) or "") == ENGINE
+    assert Path(inspect.getsourcefile(getattr(Value, method)) or "") == METHODS_FILE
 
 
-def test_every_backward_rule_is_a_function_of_the_rules_module() -> None:
-    rules = [f for name, f in vars(_rules).items() if inspect.isfunction(f)
-             and f.__module__ == _rules.__name__]
-    assert len(rules) == 2 * sum(len(codegen.layouts(op)) for op in OPS.values())
+@pytest.mark.parametrize("module", [backward_rules, tangent_rules])
+def test_every_rule_is_a_function_with_source(module: object) -> None:
+    rules = [f for f in vars(module).values()
+             if inspect.isfunction(f) and f.__module__ == module.__name__]  # type: ignore[attr-defined]
+    assert len(rules) == 2 * len(RULES)  # on floats and on Values, per op and layout
     for rule in rules:
         assert inspect.getsource(rule).startswith("def ")
 
 
 def test_the_engine_never_calls_exec() -> None:
-    assert "exec(" not in ENGINE.read_text() and "exec(" not in Path(_rules.__file__).read_text()
+    for path in [*(PACKAGE / "core").glob("*.py"), *(PACKAGE / "_generated").glob("*.py")]:
+        assert "exec(" not in path.read_text(encoding="utf-8"), path
 
 
 def test_a_traceback_through_an_op_shows_its_source_line() -> None:
@@ -46,7 +51,7 @@ def test_a_traceback_through_an_op_shows_its_source_line() -> None:
         Value(-1.0, label="x").log()
     frames = traceback.extract_tb(caught.value.__traceback__)
     last = frames[-1]
-    assert last.filename == str(ENGINE)
+    assert last.filename == str(METHODS_FILE)
     assert last.line and "math_error" in last.line
 
 
@@ -66,21 +71,41 @@ def test_pdb_steps_into_a_generated_method(tmp_path: Path) -> None:
     assert "def tanh(self) -> Value:" in done.stdout, done.stdout
 
 
-def test_importing_the_engine_loads_neither_renderer_nor_commands() -> None:
+ENGINE_MODULES = ("autograd_scalar", "autograd_scalar.engine", "autograd_scalar.core",
+                  "autograd_scalar._generated")
+
+
+@pytest.mark.parametrize("module", ["autograd_scalar", "autograd_scalar.core.value",
+                                    "autograd_scalar.engine"])
+def test_importing_the_engine_loads_only_the_engine(module: str) -> None:
     probe = (
-        "import sys, autograd_scalar.engine\n"
-        "loaded = [m for m in sys.modules if m.startswith(('autograd_scalar.viz', "
-        "'autograd_scalar.cli', 'graphviz', 'autograd_scalar.codegen'))]\n"
-        "print(loaded)\n"
+        f"import sys, {module}\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('autograd_scalar', 'tqdm', 'numpy', 'matplotlib', 'graphviz')))\n"
     )
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                             check=True)
-    assert result.stdout.strip() == "[]"
+    loaded = eval(result.stdout)
+    assert loaded and all(m.startswith(ENGINE_MODULES) for m in loaded), loaded
+    assert not any(m.startswith(("autograd_scalar.core.", "autograd_scalar._generated.")) is False
+                   and m not in ENGINE_MODULES for m in loaded), loaded
+
+
+def test_every_exported_name_loads_on_first_use() -> None:
+    probe = (
+        "import autograd_scalar as ag\n"
+        "missing = [n for n in ag.__all__ if getattr(ag, n, None) is None]\n"
+        "from autograd_scalar import *\n"
+        "print(missing, len(ag.__all__))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                            check=True)
+    missing, count = result.stdout.rsplit(" ", 1)
+    assert missing == "[]" and int(count) > 60
 
 
 def test_the_renderer_loads_when_a_picture_is_asked_for() -> None:
     x = Value(1.0, label="x")
-    assert "digraph" in (x * 2).draw().source
     assert "digraph" in ag.draw_dot(x * 2).source
 
 

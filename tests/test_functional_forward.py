@@ -22,12 +22,14 @@ import pytest
 import torch_reference
 from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
+from op_samples import SAMPLES, anywhere_kinks, ops_of_arity
 from test_ops import ALL_CASES, KINK_CASES, OpCase, bits, close, decoded, params, torch_case
 
 import autograd_scalar as ag
-from autograd_scalar import Value, codegen, forward, grad, jacfwd, jacrev, jvp, no_grad
+from autograd_scalar import Value, grad, jacfwd, jacrev, jvp, no_grad
+from autograd_scalar._generated.value_methods import RULES
 from autograd_scalar.forward import recording
-from autograd_scalar.ops import OPS, Op
+from autograd_scalar.ops import OPS
 
 # torch.func warns about its own use of torch.jit, and HIPS autograd about a constant
 # function (a tree without variables); neither concerns the numbers compared.
@@ -63,38 +65,13 @@ def hips() -> Any:
 Tree = tuple[Any, ...]
 
 UNARY: dict[str, Callable[[Any, Any], Any]] = {
-    "neg": lambda m, a: -a,
-    "abs": lambda m, a: abs(a),
-    "exp": lambda m, a: m.exp(a),
-    "log": lambda m, a: m.log(a * a + 0.5),
-    "sqrt": lambda m, a: m.sqrt(a * a + 0.5),
-    "sin": lambda m, a: m.sin(a),
-    "cos": lambda m, a: m.cos(a),
-    "tan": lambda m, a: m.tan(m.tanh(a)),
-    "atan": lambda m, a: m.atan(a),
-    "erf": lambda m, a: m.erf(a),
-    "reciprocal": lambda m, a: m.reciprocal(a * a + 0.5),
-    "relu": lambda m, a: m.relu(a),
-    "leaky_relu": lambda m, a: m.leaky_relu(a, 0.1),
-    "tanh": lambda m, a: m.tanh(a),
-    "sigmoid": lambda m, a: m.sigmoid(a),
-    "elu": lambda m, a: m.elu(a, 0.7),
-    "softplus": lambda m, a: m.softplus(a),
-    "gelu": lambda m, a: m.gelu(a),
-    "clamp": lambda m, a: m.clamp(a, -1.0, 1.0),
+    name: SAMPLES[name].apply_anywhere for name in ops_of_arity(1)
 }
 BINARY: dict[str, Callable[[Any, Any, Any], Any]] = {
-    "add": lambda m, a, b: a + b,
-    "sub": lambda m, a, b: a - b,
-    "mul": lambda m, a, b: a * b,
-    "div": lambda m, a, b: a / (b * b + 0.5),
-    "pow": lambda m, a, b: (a * a + 0.5) ** b,
-    "maximum": lambda m, a, b: m.maximum(a, b),
-    "minimum": lambda m, a, b: m.minimum(a, b),
+    name: SAMPLES[name].apply_anywhere for name in ops_of_arity(2)
 }
-NARY = ("sum", "dot")
-KINKED = {"abs": (0.0,), "relu": (0.0,), "leaky_relu": (0.0,), "elu": (0.0,),
-          "clamp": (-1.0, 1.0)}
+NARY = tuple(ops_of_arity(0))
+KINKED = {name: anywhere_kinks(name) for name in UNARY if anywhere_kinks(name)}
 """Where a kind's derivative jumps; random points keep 1e-3 away (the kinks have their own
 tests, and HIPS autograd's conventions there differ from PyTorch's)."""
 CONSTANTS = [-1.5, -0.5, 0.5, 2.0]
@@ -654,18 +631,12 @@ def test_jacfwd_of_numbers_runs_f_once_per_argument_as_dual_numbers(
     assert len(calls) == 3
 
 
-def test_every_op_has_a_jvp_rule_from_the_generated_table() -> None:
-    assert all(op.rules[forward.INTERPRETER] is not None for op in OPS.values())
-    assert "def tanh_tangent(a: Any, out: Any, ta: Any) -> Any:" in codegen.tangents_source()
-
-
-def test_a_new_table_entry_gets_a_tangent_rule(monkeypatch: pytest.MonkeyPatch) -> None:
-    cube = Op("cube", "cube", 1, "{a} * {a} * {a}", ("{g} * 3.0 * {a} * {a}",), "a ** 3")
-    monkeypatch.setattr(codegen, "OPS", {**OPS, "cube": cube})
-    source = codegen.tangents_source()
-    assert "def cube_tangent(a: Any, out: Any, ta: Any) -> Any:\n" in source
-    assert "    return ta * 3.0 * a * a\n" in source
-    assert '    "cube": cube_tangent,' in source
+def test_every_rule_has_generated_tangent_rules_beside_its_backward_rules() -> None:
+    for (name, layout), rule in RULES.items():
+        assert rule.tangent.__name__ == f"{name}_{layout}"
+        assert rule.tangent_graph.__name__ == f"{name}_{layout}_graph"
+        assert rule.tangent.__module__ == "autograd_scalar._generated.tangent_rules"
+    assert {name for name, _ in RULES} == set(OPS)
 
 
 def test_no_grad_inside_the_function_makes_that_part_a_constant_as_in_reverse_mode() -> None:

@@ -13,18 +13,18 @@ import importlib.util
 import math
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
 import torch_reference
 from conftest import FLOAT, assert_close, engine_grad, numeric_grad
+from op_samples import ops_of_arity
 
 import autograd_scalar as ag
 from autograd_scalar import Value, cli, compile_graph, gradcheck
 from autograd_scalar.engine import describe_op, dot_operands
 from autograd_scalar.expression import CALLABLE_OPS
-from autograd_scalar.ops import OPS, Op
+from autograd_scalar.ops import OPS
 from autograd_scalar.viz import draw_dot
 
 Case = tuple[str, Callable[..., Any], list[tuple[float, ...]]]
@@ -129,7 +129,7 @@ def test_leaky_relu_positive_side_is_identity() -> None:
     assert (y.data, x.grad) == (3.0, 1.0)
 
 
-UNARY_FUNCTIONS = ["exp", "log", "tanh", "sigmoid", "relu", "leaky_relu", "sin", "cos", "sqrt"]
+UNARY_FUNCTIONS = [name for name in ops_of_arity(1) if OPS[name].function]
 
 
 @pytest.mark.parametrize("name", UNARY_FUNCTIONS)
@@ -355,225 +355,15 @@ whole battery by adding its samples here, and cannot be added without them:
   (written by ``tests/torch_reference.py``, checked against torch where torch is installed).
 """
 
-Parameters = tuple[tuple[str, float | None], ...]
-UNARY: tuple[tuple[bool, ...], ...] = ((False,),)
-BINARY: tuple[tuple[bool, ...], ...] = ((False, False), (False, True), (True, False))
-"""Which operands are constants (True) rather than Values: Value∘Value, Value∘c, c∘Value."""
-NAMES = "xyzuv"
-"""The names of the Value operands, in order (also the command line's variables)."""
-
-
-@dataclass(frozen=True)
-class Sample:
-    """One call of an op: every operand's number, which are constants, the parameters.
-
-    ``grad`` is set for a kink: the derivative the convention gives there, per Value
-    operand, compared exactly.
-    """
-
-    point: tuple[float, ...]
-    constant: tuple[bool, ...]
-    parameters: Parameters = ()
-    grad: tuple[float, ...] | None = None
-
-
-@dataclass(frozen=True)
-class OpSamples:
-    """How to call an op and where: ``call(m, *operands, **parameters)``, ``m`` a namespace.
-
-    ``m`` is ``autograd_scalar`` (operands Values or numbers) or ``FLOAT`` (floats).
-    """
-
-    call: Callable[..., Any]
-    samples: tuple[Sample, ...]
-    kinks: tuple[Sample, ...] = ()
-
-
-def at(
-    points: Sequence[tuple[float, ...]],
-    masks: tuple[tuple[bool, ...], ...] = UNARY,
-    parameters: tuple[dict[str, float | None], ...] = ({},),
-) -> tuple[Sample, ...]:
-    """A sample per point, operand mask and parameter setting."""
-    return tuple(
-        Sample(tuple(point), mask, tuple(setting.items()))
-        for setting in parameters
-        for mask in masks
-        for point in points
-    )
-
-
-def scalars(*xs: float) -> list[tuple[float, ...]]:
-    return [(x,) for x in xs]
-
-
-def kink(
-    point: tuple[float, ...],
-    grad: tuple[float, ...],
-    constant: tuple[bool, ...] | None = None,
-    **parameters: float | None,
-) -> Sample:
-    """A point where the derivative is a convention, and the derivative it must have."""
-    mask = constant if constant is not None else (False,) * len(point)
-    return Sample(point, mask, tuple(parameters.items()), grad)
-
-
-def function(name: str) -> Callable[..., Any]:
-    """The op called as ``m.<name>(*operands, **parameters)``."""
-    return lambda m, *operands, **parameters: getattr(m, name)(*operands, **parameters)
-
-
-def nary_sum(m: Any, *terms: Any) -> Any:
-    return ag.sum(terms) if m is ag else builtins.sum(terms)
-
-
-def nary_dot(m: Any, w0: Any, w1: Any, x0: Any, x1: Any, bias: Any) -> Any:
-    if m is ag:
-        return ag.dot([w0, w1], [x0, x1], bias=bias)
-    return w0 * x0 + w1 * x1 + bias
-
-
-ANY_X = scalars(-2.1, -0.4, 0.6, 1.9)
-POSITIVE_X = scalars(0.3, 1.0, 2.7)
-ANY_PAIRS = [(1.3, -0.7), (-2.0, 0.45), (0.8, 2.2)]
-
-SAMPLES: dict[str, OpSamples] = {
-    "add": OpSamples(lambda m, a, b: a + b, at(ANY_PAIRS, BINARY)),
-    "sub": OpSamples(lambda m, a, b: a - b, at(ANY_PAIRS, BINARY)),
-    "mul": OpSamples(lambda m, a, b: a * b, at(ANY_PAIRS, BINARY)),
-    "div": OpSamples(lambda m, a, b: a / b, at(ANY_PAIRS, BINARY)),
-    "pow": OpSamples(
-        lambda m, a, b: a**b,
-        at([(1.3, -0.7), (0.4, 2.5), (2.0, 3.0), (0.7, 1.5)], BINARY)
-        # a negative base takes a constant integer exponent only
-        + at([(-1.5, 3.0), (-0.8, -2.0)], ((False, True),)),
-    ),
-    "neg": OpSamples(lambda m, a: -a, at(ANY_X)),
-    "abs": OpSamples(lambda m, a: abs(a), at(ANY_X), (kink((0.0,), (0.0,)),)),
-    "exp": OpSamples(function("exp"), at(ANY_X)),
-    "log": OpSamples(function("log"), at(POSITIVE_X)),
-    "sqrt": OpSamples(function("sqrt"), at(POSITIVE_X), (kink((0.0,), (math.inf,)),)),
-    "sin": OpSamples(function("sin"), at(ANY_X)),
-    "cos": OpSamples(function("cos"), at(ANY_X)),
-    "tan": OpSamples(function("tan"), at(scalars(-1.2, -0.4, 0.6, 1.3))),
-    "atan": OpSamples(function("atan"), at(scalars(-3.0, -0.4, 0.6, 2.5))),
-    "erf": OpSamples(function("erf"), at(scalars(-2.1, -0.4, 0.6, 1.9))),
-    # engine-internal (derivative formulas): a method, and +-inf at the pole, as PyTorch's
-    "reciprocal": OpSamples(
-        lambda m, a: a._reciprocal() if m is ag else (1.0 / a if a else math.copysign(math.inf, a)),
-        at(scalars(-2.1, -0.4, 0.6, 1.9)), (kink((0.0,), (-math.inf,)),),
-    ),
-    "relu": OpSamples(function("relu"), at(ANY_X), (kink((0.0,), (0.0,)),)),
-    "leaky_relu": OpSamples(
-        function("leaky_relu"),
-        at(ANY_X, parameters=({}, {"negative_slope": 0.2})),
-        (kink((0.0,), (0.01,)), kink((0.0,), (0.2,), negative_slope=0.2)),
-    ),
-    "tanh": OpSamples(function("tanh"), at(ANY_X)),
-    "sigmoid": OpSamples(function("sigmoid"), at(ANY_X)),
-    "elu": OpSamples(
-        function("elu"),
-        at(ANY_X, parameters=({}, {"alpha": 0.5})),
-        (kink((0.0,), (1.0,)), kink((0.0,), (0.5,), alpha=0.5)),
-    ),
-    "softplus": OpSamples(function("softplus"), at(scalars(-15.0, -2.1, -0.4, 0.6, 1.9, 15.0))),
-    "gelu": OpSamples(function("gelu"), at(scalars(-3.0, -2.1, -0.4, 0.6, 1.9))),
-    "maximum": OpSamples(
-        function("maximum"),
-        at(ANY_PAIRS, BINARY),
-        tuple(kink((0.7, 0.7), (0.5, 0.5)[: mask.count(False)], mask) for mask in BINARY),
-    ),
-    "minimum": OpSamples(
-        function("minimum"),
-        at(ANY_PAIRS, BINARY),
-        tuple(kink((0.7, 0.7), (0.5, 0.5)[: mask.count(False)], mask) for mask in BINARY),
-    ),
-    "clamp": OpSamples(
-        function("clamp"),
-        at(
-            ANY_X,
-            parameters=(
-                {}, {"min": 0.0, "max": 1.0}, {"min": -1.0}, {"min": None, "max": 0.5}
-            ),
-        ),
-        (
-            kink((0.0,), (1.0,), min=0.0, max=1.0),
-            kink((1.0,), (1.0,), min=0.0, max=1.0),
-            kink((-0.5,), (0.0,), min=0.0, max=1.0),
-            kink((1.5,), (0.0,), min=0.0, max=1.0),
-            kink((-1.0,), (1.0,), min=-1.0),
-            kink((0.5,), (1.0,), min=None, max=0.5),
-            kink((0.3,), (1.0,), min=0.3, max=0.3),
-            kink((0.7,), (0.0,), min=0.3, max=0.3),
-        ),
-    ),
-    "sum": OpSamples(
-        nary_sum,
-        at([(1.3, -0.7, 2.5), (-2.0, 0.45, 0.1)], ((False, False, False), (False, True, False))),
-    ),
-    "dot": OpSamples(
-        nary_dot,
-        at(
-            [(0.5, -1.0, 3.0, 4.0, 0.75), (-1.2, 0.3, 0.25, -2.0, -0.5)],
-            (
-                (False,) * 5,
-                (False, False, True, True, False),  # a first layer: the inputs are numbers
-                (False, False, True, True, True),  # ... and so is the bias
-                (True, False, False, True, False),  # a mix of both in each role
-            ),
-        ),
-    ),
-}
-
-
-@dataclass(frozen=True)
-class OpCase:
-    """One sample of one op, with the helpers every test uses to run it."""
-
-    name: str
-    sample: Sample
-
-    @property
-    def op(self) -> Op:
-        return OPS[self.name]
-
-    @property
-    def leaf_point(self) -> list[float]:
-        """The numbers of the Value operands, in order."""
-        return [x for x, fixed in zip(self.sample.point, self.sample.constant) if not fixed]
-
-    @property
-    def leaf_names(self) -> list[str]:
-        return list(NAMES[: len(self.leaf_point)])
-
-    @property
-    def id(self) -> str:
-        """``clamp(x=0.6, min=0.0, max=1.0)``, ``maximum(x=1.3, -0.7)``; kinks start "kink"."""
-        names = iter(NAMES)
-        shown = [repr(x) if fixed else f"{next(names)}={x!r}"
-                 for x, fixed in zip(self.sample.point, self.sample.constant)]
-        shown += [f"{name}={value!r}" for name, value in self.sample.parameters]
-        call = f"{self.name}({', '.join(shown)})"
-        return call if self.sample.grad is None else f"kink {call}"
-
-    def apply(self, m: Any, *leaves: Any) -> Any:
-        """The op on ``leaves`` in the Value operands' places, the constants in theirs."""
-        given = iter(leaves)
-        operands = [x if fixed else next(given)
-                    for x, fixed in zip(self.sample.point, self.sample.constant)]
-        return SAMPLES[self.name].call(m, *operands, **dict(self.sample.parameters))
-
-    def build(self, point: Sequence[float] | None = None) -> tuple[Value, list[Value]]:
-        """The op's node on fresh leaves (at ``point``, default the sample's), and the leaves."""
-        leaves = [Value(x, label=name) for x, name in zip(point or self.leaf_point, NAMES)]
-        out = self.apply(ag, *leaves)
-        assert isinstance(out, Value)
-        return out, leaves
-
-
-OP_CASES = [OpCase(name, s) for name, samples in SAMPLES.items() for s in samples.samples]
-KINK_CASES = [OpCase(name, s) for name, samples in SAMPLES.items() for s in samples.kinks]
-ALL_CASES = OP_CASES + KINK_CASES
+from op_samples import (  # noqa: E402  (the OpInfo suite's table, in its own file)
+    ALL_CASES,
+    BINARY,
+    KINK_CASES,
+    NAMES,
+    OP_CASES,
+    SAMPLES,
+    OpCase,
+)
 
 
 def params(cases: Iterable[OpCase]) -> list[Any]:
