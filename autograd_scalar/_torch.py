@@ -1,4 +1,10 @@
-"""Models to PyTorch and back: :func:`module_to_torch` and :func:`mlp_from_torch`.
+"""Layers to PyTorch and back, as plain numbers: :func:`to_sequential` and :func:`from_sequential`.
+
+The bridge speaks in :class:`LinearLayer` records (a weight matrix, a bias and
+an activation name), not in models: :meth:`autograd_scalar.nn.Module.to_torch`
+describes its layers that way, and :meth:`autograd_scalar.nn.MLP.from_torch`
+builds an MLP from the records read back, so this module needs nothing of
+``nn`` (the arrow points from ``nn`` to here, one way).
 
 An :class:`~autograd_scalar.nn.MLP` becomes a ``torch.nn.Sequential`` of float64
 ``Linear`` layers, each followed by the activation module that computes the same
@@ -22,23 +28,24 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Sequence
+from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
-from .nn import MLP, Layer, Module, Neuron
 from .ops import OPS
 
 __all__ = [
     "MIN_SOFTPLUS_THRESHOLD",
     "SOFTPLUS_THRESHOLD",
     "TORCH_ACTIVATIONS",
+    "LinearLayer",
+    "from_sequential",
     "import_torch",
-    "mlp_from_torch",
-    "module_to_torch",
+    "to_sequential",
 ]
 
 SOFTPLUS_THRESHOLD = 40.0
-"""The ``threshold`` of the ``torch.nn.Softplus`` that :func:`module_to_torch` writes.
+"""The ``threshold`` of the ``torch.nn.Softplus`` that :func:`to_sequential` writes.
 
 Above it torch returns ``x`` instead of ``log(1 + e ** x)``, and its derivative 1
 instead of ``sigmoid(x)``. torch's default of 20 is off by up to e ** -20 = 2.1e-9
@@ -46,7 +53,7 @@ there (1e-10 relative); beyond 37.5, e ** -x is below half a float64 ulp of both
 ``x`` and 1, so at 40 torch's Softplus agrees with this engine's to rounding."""
 
 MIN_SOFTPLUS_THRESHOLD = 20.0
-"""The lowest Softplus ``threshold`` :func:`mlp_from_torch` accepts: torch's default,
+"""The lowest Softplus ``threshold`` :func:`from_sequential` accepts: torch's default,
 within e ** -20 = 2.1e-9 of the exact softplus this engine computes."""
 
 TORCH_ACTIVATIONS: dict[str, tuple[str, dict[str, Any]]] = {
@@ -64,7 +71,22 @@ each setting is both a constructor argument and an attribute of that name. The
 ``negative_slope`` and ``alpha`` are the op table's parameters (named as in torch)
 with their defaults, the ones a neuron applies."""
 
-_CONVERTIBLE = "MLP, Layer and Neuron"
+
+
+@dataclass(frozen=True)
+class LinearLayer:
+    """One ``torch.nn.Linear`` and the activation after it, as plain numbers.
+
+    ``weight[j][k]`` is neuron ``j``'s weight ``w[k]`` and ``bias[j]`` its bias;
+    ``activation`` is a name of :data:`TORCH_ACTIVATIONS`, or ``linear`` (none).
+
+    >>> LinearLayer([[0.5, -1.0]], [0.25], "tanh").activation
+    'tanh'
+    """
+
+    weight: list[list[float]]
+    bias: list[float]
+    activation: str
 
 
 def import_torch() -> ModuleType:
@@ -80,76 +102,45 @@ def import_torch() -> ModuleType:
         ) from error
 
 
-def module_to_torch(module: Module) -> Any:
-    """``module`` as a float64 ``torch.nn.Sequential`` computing the same function.
+def to_sequential(layers: Sequence[LinearLayer]) -> Any:
+    """``layers`` as a float64 ``torch.nn.Sequential``: a ``Linear`` per layer, each
+    followed by its activation module (see :data:`TORCH_ACTIVATIONS`; none for ``linear``).
 
-    An :class:`MLP` gives a ``Linear`` per layer, each followed by its activation
-    module (see :data:`TORCH_ACTIVATIONS`; none for ``linear``); a :class:`Layer`
-    gives one ``Linear(nin, nout)`` and a :class:`Neuron` one ``Linear(nin, 1)``,
-    with their activation. Weights and biases are copied exactly, and torch's
-    random generator is left alone (the layers skip torch's initialisation).
-
-    Any other class, a subclass of these included (its ``forward`` may differ),
-    raises ``TypeError``, before torch is imported.
+    Weights and biases are copied exactly, and torch's random generator is left
+    alone (the layers skip torch's initialisation).
     """
-    stages = _stages(module)
     torch: Any = import_torch()
     parts = []
-    for nin, neurons, activation in stages:
+    for layer in layers:
         linear = torch.nn.utils.skip_init(
-            torch.nn.Linear, nin, len(neurons), dtype=torch.float64
+            torch.nn.Linear, len(layer.weight[0]), len(layer.bias), dtype=torch.float64
         )
-        weight = [[w.data for w in neuron.w] for neuron in neurons]
-        bias = [neuron.b.data for neuron in neurons]
         with torch.no_grad():
-            linear.weight.copy_(torch.tensor(weight, dtype=torch.float64))
-            linear.bias.copy_(torch.tensor(bias, dtype=torch.float64))
+            linear.weight.copy_(torch.tensor(layer.weight, dtype=torch.float64))
+            linear.bias.copy_(torch.tensor(layer.bias, dtype=torch.float64))
         parts.append(linear)
-        if activation != "linear":
-            class_name, settings = TORCH_ACTIVATIONS[activation]
+        if layer.activation != "linear":
+            class_name, settings = TORCH_ACTIVATIONS[layer.activation]
             parts.append(getattr(torch.nn, class_name)(**settings))
     return torch.nn.Sequential(*parts)
 
 
-def _stages(module: Module) -> list[tuple[int, Sequence[Neuron], str]]:
-    """``(nin, neurons, activation)`` of each layer of ``module``; TypeError if it is not
-    exactly an MLP, Layer or Neuron."""
-    if type(module) not in (MLP, Layer, Neuron):
-        raise TypeError(
-            f"cannot convert a {type(module).__qualname__} to PyTorch: only {_CONVERTIBLE} "
-            "themselves convert, not subclasses or other modules, whose forward may compute "
-            "something else"
-        )
-    if isinstance(module, MLP):
-        return [(layer.nin, layer.neurons, layer.activation) for layer in module.layers]
-    if isinstance(module, Layer):
-        return [(module.nin, module.neurons, module.activation)]
-    assert isinstance(module, Neuron)
-    return [(module.nin, [module], module.activation)]
-
-
-def mlp_from_torch(module: Any) -> MLP:
-    """The :class:`MLP` computing what the ``torch.nn.Sequential`` ``module`` computes.
+def from_sequential(module: Any) -> list[LinearLayer]:
+    """The layers of the ``torch.nn.Sequential`` ``module``, read as an MLP's layers.
 
     ``module`` holds ``Linear`` layers (with biases), each followed by at most one
     activation module of :data:`TORCH_ACTIVATIONS` with the settings listed there
     (a Softplus may keep torch's default threshold: see
     :data:`MIN_SOFTPLUS_THRESHOLD`), or ``Identity``; a Linear followed by no
-    activation is a ``linear`` layer. Every hidden layer must use the same
-    activation, as an MLP's do. The weights come across exactly, as Python floats
-    of their (float32 or float64) values; ``module`` is not changed. The MLP
-    computes in float64: a float32 module agrees with it to float32 precision,
-    its ``.double()`` copy to rounding.
+    activation is a ``linear`` layer. The weights come across exactly, as Python
+    floats of their (float32 or float64) values; ``module`` is not changed.
 
     Anything else raises an error that names the item: ``TypeError`` for a
     ``module`` that is not a Sequential or an item of an unsupported kind
     (``Conv2d``, ``Dropout`` ...), ``ValueError`` for an empty Sequential, a
     Linear without a bias, a Linear shared between two places, sizes that do not
-    chain, an activation with other settings or not after a Linear, hidden
-    layers with different activations, or weights that are not finite.
-
-    An MLP of one layer has no hidden activation to read; it gets the default,
-    ``relu``, which it never applies.
+    chain, an activation with other settings or not after a Linear, or weights
+    that are not finite.
     """
     torch: Any = import_torch()
     if type(module) is not torch.nn.Sequential:
@@ -157,34 +148,16 @@ def mlp_from_torch(module: Any) -> MLP:
             f"MLP.from_torch takes a torch.nn.Sequential of Linear layers and activations, "
             f"not a {type(module).__qualname__}"
         )
-    layers = _torch_layers(torch, list(module))
-    hidden = {activation for _, activation in layers[:-1]}
-    if len(hidden) > 1:
-        raise ValueError(
-            "an MLP applies one activation to every hidden layer, but this Sequential's "
-            f"hidden layers use {', '.join(activation for _, activation in layers[:-1])}"
-        )
-    sizes = [layers[0][0].in_features] + [linear.out_features for linear, _ in layers]
-    model = MLP(
-        sizes[0],
-        sizes[1:],
-        activation=hidden.pop() if hidden else "relu",
-        output_activation=layers[-1][1],
-        seed=0,  # every weight is overwritten; a seed keeps Python's random untouched
-    )
-    for layer, (linear, _) in zip(model.layers, layers):
-        weight = linear.weight.detach().double().tolist()
-        bias = linear.bias.detach().double().tolist()
-        for neuron, row, value in zip(layer.neurons, weight, bias):
-            for w, x in zip(neuron.w, row):
-                w.data = x
-            neuron.b.data = value
-    return model
+    return [
+        LinearLayer(linear.weight.detach().double().tolist(),
+                    linear.bias.detach().double().tolist(), activation)
+        for linear, activation in _torch_layers(torch, list(module))
+    ]
 
 
 def _torch_layers(torch: Any, items: list[Any]) -> list[tuple[Any, str]]:
     """Each Linear of ``items`` with the name of the activation that follows it (``linear``
-    if none), checked as :func:`mlp_from_torch` says."""
+    if none), checked as :func:`from_sequential` says."""
     if not items:
         raise ValueError("cannot make an MLP from an empty Sequential: it has no layers")
     layers: list[tuple[Any, str]] = []

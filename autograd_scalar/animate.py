@@ -42,11 +42,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ._files import write_atomically
+from .drawing import Drawing, GraphvizNotFoundError, draw_dot, pipe
 from .engine import Value
 from .engine import sum as sum_values
 from .nn import Input, Module
 from .train import History
-from .viz import Drawing, GraphvizNotFoundError, _pipe, draw_dot
 
 if TYPE_CHECKING:
     from PIL import Image as PILImage
@@ -163,7 +163,7 @@ def _node_sizes(drawing: Drawing) -> dict[str, tuple[str, str]]:
     number will be does not change the layout: dot, given the same graph and
     sizes, puts every node in the same place.
     """
-    layout = json.loads(_pipe(drawing, "json", drawing.timeout))
+    layout = json.loads(pipe(drawing, "json", drawing.timeout))
     return {node["name"]: (node["width"], node["height"]) for node in layout.get("objects", ())
             if "width" in node}
 
@@ -175,7 +175,7 @@ def _picture(
     for name, (width, height) in sizes.items():
         drawing.node(name, width=width, height=height, fixedsize="true")
     drawing.graph_attr["dpi"] = f"{dpi:g}"
-    png = _pipe(drawing, "png", drawing.timeout)
+    png = pipe(drawing, "png", drawing.timeout)
     picture: PILImage.Image = image_module.open(io.BytesIO(png)).convert("RGB")
     return picture
 

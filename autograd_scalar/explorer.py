@@ -45,10 +45,10 @@ from pathlib import Path
 from typing import Any
 
 from ._files import write_atomically
+from .drawing import DEFAULT_TIMEOUT, _NeuronBox, _outline, draw_dot, pipe
 from .engine import Value, describe_op
 from .ops import Op
 from .steps import BackwardStep, Edge, backward_steps, forward_steps
-from .viz import DEFAULT_TIMEOUT, _NeuronBox, _outline, _pipe, draw_dot
 
 __all__ = ["Explorer", "explore"]
 
@@ -205,7 +205,7 @@ def _svg(root: Value, steps: list[BackwardStep], draw_options: dict[str, Any]) -
             node.grad = grad
     # Room between the ranks for the numbers the script writes on the edges.
     drawing.graph_attr["ranksep"] = _RANKSEP
-    svg = _pipe(drawing, "svg", draw_options.get("timeout", DEFAULT_TIMEOUT)).decode("utf-8")
+    svg = pipe(drawing, "svg", draw_options.get("timeout", DEFAULT_TIMEOUT)).decode("utf-8")
     return _compact(svg[svg.index("<svg"):])  # without the XML declaration, to sit in HTML
 
 

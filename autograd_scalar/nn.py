@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
 from ._files import read_regular_file, write_atomically
+from ._torch import LinearLayer, from_sequential, to_sequential
 from .engine import Value, dot
 from .ops import OPS
 
@@ -269,14 +270,12 @@ class Module:
         a Layer or a Neuron gives one ``Linear``. Only ``MLP``, ``Layer`` and
         ``Neuron`` convert: other modules raise ``TypeError``. Where this model
         returns one Value, torch returns a tensor whose last dimension is 1. See
-        :func:`autograd_scalar._torch.module_to_torch`. For example::
+        :func:`autograd_scalar._torch.to_sequential`. For example::
 
             net = MLP(2, [4, 1], seed=0).to_torch()
             net(torch.tensor([[0.5, -1.0]], dtype=torch.float64))   # shape (1, 1)
         """
-        from . import _torch
-
-        return _torch.module_to_torch(self)
+        return to_sequential(_linear_layers(self))
 
     @classmethod
     def _config_problems(cls, config: dict[str, Any], parameters: int) -> list[str]:
@@ -294,6 +293,30 @@ class Module:
         except ValueError:  # no signature to read: let the constructor decide
             return []
         return []
+
+
+def _linear_layers(module: Module) -> list[LinearLayer]:
+    """Each layer of ``module`` as plain numbers, for PyTorch; TypeError (before torch is
+    imported) if it is not exactly an MLP, Layer or Neuron, whose forward is known."""
+    if type(module) not in (MLP, Layer, Neuron):
+        raise TypeError(
+            f"cannot convert a {type(module).__qualname__} to PyTorch: only MLP, Layer and "
+            "Neuron themselves convert, not subclasses or other modules, whose forward may "
+            "compute something else"
+        )
+    stages: list[tuple[Sequence[Neuron], str]]
+    if isinstance(module, MLP):
+        stages = [(layer.neurons, layer.activation) for layer in module.layers]
+    elif isinstance(module, Layer):
+        stages = [(module.neurons, module.activation)]
+    else:
+        assert isinstance(module, Neuron)
+        stages = [([module], module.activation)]
+    return [
+        LinearLayer([[w.data for w in neuron.w] for neuron in neurons],
+                    [neuron.b.data for neuron in neurons], activation)
+        for neurons, activation in stages
+    ]
 
 
 def _class_key(cls: type) -> str:
@@ -734,15 +757,36 @@ class MLP(Module):
         ``module`` holds ``Linear`` layers, each followed by at most one supported
         activation (``ReLU``, ``Tanh``, ``GELU()`` ...), every hidden layer the
         same one; anything else raises ``TypeError`` or ``ValueError`` naming the
-        item. See :func:`autograd_scalar._torch.mlp_from_torch`. For example::
+        item. See :func:`autograd_scalar._torch.from_sequential`. The weights come
+        across exactly; the MLP computes in float64, so a float32 module agrees with
+        it to float32 precision, its ``.double()`` copy to rounding. An MLP of one
+        layer has no hidden activation to read; it gets the default, ``relu``, which
+        it never applies. For example::
 
             MLP.from_torch(torch.nn.Sequential(torch.nn.Linear(2, 4), torch.nn.Tanh(),
                                                torch.nn.Linear(4, 1)))
             # MLP(2 → 4 tanh → 1 linear, 17 parameters)
         """
-        from . import _torch
-
-        return _torch.mlp_from_torch(module)
+        layers = from_sequential(module)
+        hidden = [layer.activation for layer in layers[:-1]]
+        if len(set(hidden)) > 1:
+            raise ValueError(
+                "an MLP applies one activation to every hidden layer, but this Sequential's "
+                f"hidden layers use {', '.join(hidden)}"
+            )
+        model = MLP(
+            len(layers[0].weight[0]),
+            [len(layer.bias) for layer in layers],
+            activation=hidden[0] if hidden else "relu",
+            output_activation=layers[-1].activation,
+            seed=0,  # every weight is overwritten; a seed keeps Python's random untouched
+        )
+        for ours, theirs in zip(model.layers, layers):
+            for neuron, row, bias in zip(ours.neurons, theirs.weight, theirs.bias):
+                for w, x in zip(neuron.w, row):
+                    w.data = x
+                neuron.b.data = bias
+        return model
 
     def config(self) -> dict[str, Any]:
         """``nin``, ``nouts`` and the activations, the arguments that rebuild this MLP."""

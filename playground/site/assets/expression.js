@@ -191,7 +191,7 @@
       const [pythonHandle, viz] = await Promise.all(
         [agPlayground.startPython(base, agPlayground.showLoading), graphviz]);
       // Python's renderer calls this, synchronously, to draw the graph
-      // (PAGE_RENDERER in autograd_scalar/viz.py).
+      // (PAGE_RENDERER in autograd_scalar/drawing.py).
       globalThis.agRenderDot = (dot) => viz.renderString(dot, {format: "svg", engine: "dot"});
       handle = pythonHandle;
     } catch (error) {

