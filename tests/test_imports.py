@@ -118,6 +118,12 @@ def _known(name: str, known: dict[str, Path]) -> str | None:
     return None
 
 
+def _lazy_table(node: ast.Assign) -> bool:
+    """Whether ``node`` is a facade's ``_LAZY = {"submodule": [names...], ...}``."""
+    return (isinstance(node.value, ast.Dict)
+            and any(isinstance(t, ast.Name) and t.id == "_LAZY" for t in node.targets))
+
+
 def arrows(root: Path) -> list[Arrow]:
     """Every import from a module of the package at ``root`` into the package, and every
     attribute read off an imported module (as an arrow taking that name)."""
@@ -147,6 +153,12 @@ def arrows(root: Path) -> list[Arrow]:
                     elif base in known:
                         name = None if alias.name == "*" else alias.name
                         found.append(Arrow(importer, base, name, node.lineno))
+            elif isinstance(node, ast.Assign) and _lazy_table(node):
+                # the package's PEP 562 facade names the submodules it loads on first use
+                for key in node.value.keys:  # type: ignore[attr-defined]
+                    target = _known(f"{package}.{_literal(key)}", known)
+                    if target is not None:
+                        found.append(Arrow(importer, target, None, node.lineno))
             elif isinstance(node, ast.Call):
                 imported = _dynamic_import(node, package)
                 target = None if imported is None else _known(imported, known)
@@ -312,6 +324,12 @@ def test_import_module_and_dunder_import_of_a_literal_name_are_arrows(tmp_path: 
                 "    __import__('pkg.d')\n"
                 "    importlib.import_module(name_chosen_at_run_time)\n"})
     assert targets(root, "pkg.a") == {"pkg.b", "pkg.c", "pkg.d"}
+
+
+def test_a_facade_s_lazy_table_names_arrows(tmp_path: Path) -> None:
+    root = write_package(tmp_path, {
+        "__init__.py": "_LAZY = {'b': ['g'], 'missing': ['h']}\n", "b.py": "def g(): pass\n"})
+    assert targets(root, "pkg") == {"pkg.b"}
 
 
 def test_imports_under_type_checking_are_no_arrows(tmp_path: Path) -> None:
