@@ -11,7 +11,10 @@ from pathlib import Path
 import pytest
 
 README = Path(__file__).resolve().parent.parent / "README.md"
-EXAMPLES = re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), re.S)
+# Examples stand at the start of a line; the indented blocks of a numbered procedure are
+# its steps, which the procedure's own test follows (tests/test_adding_an_op.py).
+EXAMPLES = re.findall(r"^```python\n(.*?)^```", README.read_text(encoding="utf-8"),
+                      re.S | re.M)
 
 
 def run(example: str) -> str:
