@@ -19,7 +19,9 @@ nothing on, ``sqrt`` at 0 gives +inf), as in PyTorch. The one set of rules is
 applied node by node, with tangents kept by Value, at one of two moments:
 
 * as each node is made (:func:`recording`, dual numbers): what ``jvp`` does with
-  numbers, at little more than the cost of the forward pass itself;
+  numbers, at little more than the cost of the forward pass itself. As with dual
+  numbers, a tangent travels with its Value: while the recording is open, any
+  thread computing with the recording's Values gives its results their tangents;
 * over a graph already built (:func:`propagate`), parents first
   (:func:`parents_first`): for tangents that are Values, to differentiate again.
 
@@ -49,5 +51,5 @@ __all__ = ["parents_first", "propagate", "recording", "recording_here"]
 
 
 def recording_here() -> bool:
-    """Whether forward mode is :func:`recording` in this thread."""
+    """Whether this thread has a :func:`recording` open."""
     return tangents_recorded()

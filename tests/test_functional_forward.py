@@ -369,18 +369,43 @@ def test_jvp_at_a_kink_gives_the_convention(case: OpCase) -> None:
     assert bits(jvp_gradient(case)) == bits(case.sample.grad or ())
 
 
-def test_recording_is_per_thread_and_ends_with_its_block() -> None:
-    x = Value(3.0)
-    seen: list[Any] = []
+def test_a_recording_gives_tangents_as_dual_numbers_in_any_thread_until_it_ends() -> None:
+    x, other = Value(3.0), Value(5.0)
+    seen: list[Value] = []
+
+    def work() -> None:
+        seen.extend([x * x, other * other])  # x carries a tangent here; other does not
+
     with recording({x: 1.0}) as tangents:
-        worker = threading.Thread(target=lambda: seen.append(x * x))
+        worker = threading.Thread(target=work)
         worker.start()
         worker.join()
         here = x * x
     after = x * x
-    assert tangents[here] == 6.0  # d(x*x)/dx at 3
-    assert seen[0] not in tangents and after not in tangents
-    assert seen[0].parents == (x, x)  # the other thread still built its graph
+    assert tangents[here] == tangents[seen[0]] == 6.0  # d(x*x)/dx at 3, in either thread
+    assert seen[1] not in tangents and after not in tangents
+    assert seen[0].parents == (x, x)  # the other thread built its graph as always
+
+
+def test_another_thread_s_no_grad_changes_no_tangent_of_the_recording() -> None:
+    x = Value(3.0)
+    inside, outside = threading.Event(), threading.Event()
+
+    def hold_no_grad() -> None:
+        with no_grad():
+            inside.set()
+            outside.wait(10)
+
+    holder = threading.Thread(target=hold_no_grad)
+    with recording({x: 1.0}) as tangents:
+        quiet = x * x + 1.0  # the only block open: the ops' own fast path
+        holder.start()
+        inside.wait(10)
+        busy = x * x + 1.0  # two blocks open: through observe
+        outside.set()
+    holder.join()
+    assert tangents[quiet] == tangents[busy] == 6.0
+    assert busy.parents  # no_grad in the other thread made no leaf here
 
 
 def test_no_grad_inside_a_recording_gives_constants_and_the_recording_resumes() -> None:

@@ -491,8 +491,8 @@ def compute(op: Op, fields: dict[str, str], operands: str, indent: str) -> list[
 def node_lines(rule: str, first: str, second: str, indent: str) -> list[str]:
     """The lines that make the result node and return it. While a block is open in any
     thread (no_grad, forward mode's recording), the node gets its tangent from the op's
-    tangent rule when the only block open is this thread's recording, and otherwise goes
-    through ``observe`` (see core/modes.py)."""
+    tangent rule when the only block open is a recording, and otherwise goes through
+    ``observe`` (see core/modes.py)."""
     return [
         f"{indent}out = _new(Value)",
         f"{indent}out.data = data",
@@ -503,9 +503,10 @@ def node_lines(rule: str, first: str, second: str, indent: str) -> list[str]:
         f"{indent}out._first = {first}",
         f"{indent}out._second = {second}",
         f"{indent}if OPEN.count:",
-        f"{indent}    if OPEN.recorder != get_ident():",
+        f"{indent}    tangents = OPEN.tangents",
+        f"{indent}    if tangents is None:",
         f"{indent}        return observe(out)",
-        f"{indent}    {rule}.tangent(out, OPEN.tangents)",
+        f"{indent}    {rule}.tangent(out, tangents)",
         f"{indent}return out",
     ]
 
@@ -660,7 +661,6 @@ def value_methods_source() -> str:
         "from __future__ import annotations\n",
         "import math",
         "from math import inf",
-        "from threading import get_ident",
         "from typing import TYPE_CHECKING, Any\n",
         "from ..core import functions",
         "from ..core.modes import OPEN, observe",

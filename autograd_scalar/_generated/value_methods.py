@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import math
 from math import inf
-from threading import get_ident
 from typing import TYPE_CHECKING, Any
 
 from ..core import functions
@@ -175,9 +174,10 @@ class ValueMethods:
         out._first = self
         out._second = second
         if OPEN.count:
-            if OPEN.recorder != get_ident():
+            tangents = OPEN.tangents
+            if tangents is None:
                 return observe(out)
-            rule.tangent(out, OPEN.tangents)
+            rule.tangent(out, tangents)
         return out
 
     def __radd__(self, other: Operand) -> Value:
@@ -202,9 +202,10 @@ class ValueMethods:
         out._first = self
         out._second = a
         if OPEN.count:
-            if OPEN.recorder != get_ident():
+            tangents = OPEN.tangents
+            if tangents is None:
                 return observe(out)
-            ADD_RIGHT.tangent(out, OPEN.tangents)
+            ADD_RIGHT.tangent(out, tangents)
         return out
 
     def __sub__(self, other: Operand) -> Value:
@@ -239,9 +240,10 @@ class ValueMethods:
         out._first = self
         out._second = second
         if OPEN.count:
-            if OPEN.recorder != get_ident():
+            tangents = OPEN.tangents
+            if tangents is None:
                 return observe(out)
-            rule.tangent(out, OPEN.tangents)
+            rule.tangent(out, tangents)
         return out
 
     def __rsub__(self, other: Operand) -> Value:
@@ -266,9 +268,10 @@ class ValueMethods:
         out._first = self
         out._second = a
         if OPEN.count:
-            if OPEN.recorder != get_ident():
+            tangents = OPEN.tangents
+            if tangents is None:
                 return observe(out)
-            SUB_RIGHT.tangent(out, OPEN.tangents)
+            SUB_RIGHT.tangent(out, tangents)
         return out
 
     def __mul__(self, other: Operand) -> Value:
@@ -303,9 +306,10 @@ class ValueMethods:
         out._first = self
         out._second = second
         if OPEN.count:
-            if OPEN.recorder != get_ident():
+            tangents = OPEN.tangents
+            if tangents is None:
                 return observe(out)
-            rule.tangent(out, OPEN.tangents)
+            rule.tangent(out, tangents)
         return out
 
     def __rmul__(self, other: Operand) -> Value:
@@ -330,9 +334,10 @@ class ValueMethods:
         out._first = self
         out._second = a
         if OPEN.count:
-            if OPEN.recorder != get_ident():
+            tangents = OPEN.tangents
+            if tangents is None:
                 return observe(out)
-            MUL_RIGHT.tangent(out, OPEN.tangents)
+            MUL_RIGHT.tangent(out, tangents)
         return out
 
     def __truediv__(self, other: Operand) -> Value:
@@ -371,9 +376,10 @@ class ValueMethods:
         out._first = self
         out._second = second
         if OPEN.count:
-            if OPEN.recorder != get_ident():
+            tangents = OPEN.tangents
+            if tangents is None:
                 return observe(out)
-            rule.tangent(out, OPEN.tangents)
+            rule.tangent(out, tangents)
         return out
 
     def __rtruediv__(self, other: Operand) -> Value:
@@ -401,9 +407,10 @@ class ValueMethods:
         out._first = self
         out._second = a
         if OPEN.count:
-            if OPEN.recorder != get_ident():
+            tangents = OPEN.tangents
+            if tangents is None:
                 return observe(out)
-            DIV_RIGHT.tangent(out, OPEN.tangents)
+            DIV_RIGHT.tangent(out, tangents)
         return out
 
     def __pow__(self, other: Operand) -> Value:
@@ -445,9 +452,10 @@ class ValueMethods:
         out._first = self
         out._second = second
         if OPEN.count:
-            if OPEN.recorder != get_ident():
+            tangents = OPEN.tangents
+            if tangents is None:
                 return observe(out)
-            rule.tangent(out, OPEN.tangents)
+            rule.tangent(out, tangents)
         return out
 
     def __rpow__(self, other: Operand) -> Value:
@@ -475,9 +483,10 @@ class ValueMethods:
         out._first = self
         out._second = a
         if OPEN.count:
-            if OPEN.recorder != get_ident():
+            tangents = OPEN.tangents
+            if tangents is None:
                 return observe(out)
-            POW_RIGHT.tangent(out, OPEN.tangents)
+            POW_RIGHT.tangent(out, tangents)
         return out
 
     def __neg__(self) -> Value:
@@ -496,9 +505,10 @@ class ValueMethods:
         out._first = self
         out._second = None
         if OPEN.count:
-            if OPEN.recorder != get_ident():
+            tangents = OPEN.tangents
+            if tangents is None:
                 return observe(out)
-            NEG_UNARY.tangent(out, OPEN.tangents)
+            NEG_UNARY.tangent(out, tangents)
         return out
 
     def abs(self) -> Value:
@@ -524,9 +534,10 @@ class ValueMethods:
         out._first = self
         out._second = None
         if OPEN.count:
-            if OPEN.recorder != get_ident():
+            tangents = OPEN.tangents
+            if tangents is None:
                 return observe(out)
-            ABS_UNARY.tangent(out, OPEN.tangents)
+            ABS_UNARY.tangent(out, tangents)
         return out
 
     __abs__ = abs
@@ -558,9 +569,10 @@ class ValueMethods:
         out._first = self
         out._second = None
         if OPEN.count:
-            if OPEN.recorder != get_ident():
+            tangents = OPEN.tangents
+            if tangents is None:
                 return observe(out)
-            EXP_UNARY.tangent(out, OPEN.tangents)
+            EXP_UNARY.tangent(out, tangents)
         return out
 
     def log(self) -> Value:
@@ -590,9 +602,10 @@ class ValueMethods:
         out._first = self
         out._second = None
         if OPEN.count:
-            if OPEN.recorder != get_ident():
+            tangents = OPEN.tangents
+            if tangents is None:
                 return observe(out)
-            LOG_UNARY.tangent(out, OPEN.tangents)
+            LOG_UNARY.tangent(out, tangents)
         return out
 
     def sqrt(self) -> Value:
@@ -622,9 +635,10 @@ class ValueMethods:
         out._first = self
         out._second = None
         if OPEN.count:
-            if OPEN.recorder != get_ident():
+            tangents = OPEN.tangents
+            if tangents is None:
                 return observe(out)
-            SQRT_UNARY.tangent(out, OPEN.tangents)
+            SQRT_UNARY.tangent(out, tangents)
         return out
 
     def sin(self) -> Value:
@@ -654,9 +668,10 @@ class ValueMethods:
         out._first = self
         out._second = None
         if OPEN.count:
-            if OPEN.recorder != get_ident():
+            tangents = OPEN.tangents
+            if tangents is None:
                 return observe(out)
-            SIN_UNARY.tangent(out, OPEN.tangents)
+            SIN_UNARY.tangent(out, tangents)
         return out
 
     def cos(self) -> Value:
@@ -686,9 +701,10 @@ class ValueMethods:
         out._first = self
         out._second = None
         if OPEN.count:
-            if OPEN.recorder != get_ident():
+            tangents = OPEN.tangents
+            if tangents is None:
                 return observe(out)
-            COS_UNARY.tangent(out, OPEN.tangents)
+            COS_UNARY.tangent(out, tangents)
         return out
 
     def tan(self) -> Value:
@@ -718,9 +734,10 @@ class ValueMethods:
         out._first = self
         out._second = None
         if OPEN.count:
-            if OPEN.recorder != get_ident():
+            tangents = OPEN.tangents
+            if tangents is None:
                 return observe(out)
-            TAN_UNARY.tangent(out, OPEN.tangents)
+            TAN_UNARY.tangent(out, tangents)
         return out
 
     def atan(self) -> Value:
@@ -746,9 +763,10 @@ class ValueMethods:
         out._first = self
         out._second = None
         if OPEN.count:
-            if OPEN.recorder != get_ident():
+            tangents = OPEN.tangents
+            if tangents is None:
                 return observe(out)
-            ATAN_UNARY.tangent(out, OPEN.tangents)
+            ATAN_UNARY.tangent(out, tangents)
         return out
 
     def erf(self) -> Value:
@@ -777,9 +795,10 @@ class ValueMethods:
         out._first = self
         out._second = None
         if OPEN.count:
-            if OPEN.recorder != get_ident():
+            tangents = OPEN.tangents
+            if tangents is None:
                 return observe(out)
-            ERF_UNARY.tangent(out, OPEN.tangents)
+            ERF_UNARY.tangent(out, tangents)
         return out
 
     def _reciprocal(self) -> Value:
@@ -808,9 +827,10 @@ class ValueMethods:
         out._first = self
         out._second = None
         if OPEN.count:
-            if OPEN.recorder != get_ident():
+            tangents = OPEN.tangents
+            if tangents is None:
                 return observe(out)
-            RECIPROCAL_UNARY.tangent(out, OPEN.tangents)
+            RECIPROCAL_UNARY.tangent(out, tangents)
         return out
 
     def relu(self) -> Value:
@@ -837,9 +857,10 @@ class ValueMethods:
         out._first = self
         out._second = None
         if OPEN.count:
-            if OPEN.recorder != get_ident():
+            tangents = OPEN.tangents
+            if tangents is None:
                 return observe(out)
-            RELU_UNARY.tangent(out, OPEN.tangents)
+            RELU_UNARY.tangent(out, tangents)
         return out
 
     def leaky_relu(self, negative_slope: float = 0.01) -> Value:
@@ -870,9 +891,10 @@ class ValueMethods:
         out._first = self
         out._second = negative_slope_
         if OPEN.count:
-            if OPEN.recorder != get_ident():
+            tangents = OPEN.tangents
+            if tangents is None:
                 return observe(out)
-            LEAKY_RELU_UNARY.tangent(out, OPEN.tangents)
+            LEAKY_RELU_UNARY.tangent(out, tangents)
         return out
 
     def tanh(self) -> Value:
@@ -898,9 +920,10 @@ class ValueMethods:
         out._first = self
         out._second = None
         if OPEN.count:
-            if OPEN.recorder != get_ident():
+            tangents = OPEN.tangents
+            if tangents is None:
                 return observe(out)
-            TANH_UNARY.tangent(out, OPEN.tangents)
+            TANH_UNARY.tangent(out, tangents)
         return out
 
     def sigmoid(self) -> Value:
@@ -926,9 +949,10 @@ class ValueMethods:
         out._first = self
         out._second = None
         if OPEN.count:
-            if OPEN.recorder != get_ident():
+            tangents = OPEN.tangents
+            if tangents is None:
                 return observe(out)
-            SIGMOID_UNARY.tangent(out, OPEN.tangents)
+            SIGMOID_UNARY.tangent(out, tangents)
         return out
 
     def elu(self, alpha: float = 1.0) -> Value:
@@ -959,9 +983,10 @@ class ValueMethods:
         out._first = self
         out._second = alpha_
         if OPEN.count:
-            if OPEN.recorder != get_ident():
+            tangents = OPEN.tangents
+            if tangents is None:
                 return observe(out)
-            ELU_UNARY.tangent(out, OPEN.tangents)
+            ELU_UNARY.tangent(out, tangents)
         return out
 
     def softplus(self) -> Value:
@@ -987,9 +1012,10 @@ class ValueMethods:
         out._first = self
         out._second = None
         if OPEN.count:
-            if OPEN.recorder != get_ident():
+            tangents = OPEN.tangents
+            if tangents is None:
                 return observe(out)
-            SOFTPLUS_UNARY.tangent(out, OPEN.tangents)
+            SOFTPLUS_UNARY.tangent(out, tangents)
         return out
 
     def gelu(self) -> Value:
@@ -1019,9 +1045,10 @@ class ValueMethods:
         out._first = self
         out._second = None
         if OPEN.count:
-            if OPEN.recorder != get_ident():
+            tangents = OPEN.tangents
+            if tangents is None:
                 return observe(out)
-            GELU_UNARY.tangent(out, OPEN.tangents)
+            GELU_UNARY.tangent(out, tangents)
         return out
 
     def maximum(self, other: Operand) -> Value:
@@ -1067,9 +1094,10 @@ class ValueMethods:
         out._first = self
         out._second = second
         if OPEN.count:
-            if OPEN.recorder != get_ident():
+            tangents = OPEN.tangents
+            if tangents is None:
                 return observe(out)
-            rule.tangent(out, OPEN.tangents)
+            rule.tangent(out, tangents)
         return out
 
     def _rmaximum(self, other: Operand) -> Value:
@@ -1095,9 +1123,10 @@ class ValueMethods:
         out._first = self
         out._second = a
         if OPEN.count:
-            if OPEN.recorder != get_ident():
+            tangents = OPEN.tangents
+            if tangents is None:
                 return observe(out)
-            MAXIMUM_RIGHT.tangent(out, OPEN.tangents)
+            MAXIMUM_RIGHT.tangent(out, tangents)
         return out
 
     def minimum(self, other: Operand) -> Value:
@@ -1143,9 +1172,10 @@ class ValueMethods:
         out._first = self
         out._second = second
         if OPEN.count:
-            if OPEN.recorder != get_ident():
+            tangents = OPEN.tangents
+            if tangents is None:
                 return observe(out)
-            rule.tangent(out, OPEN.tangents)
+            rule.tangent(out, tangents)
         return out
 
     def _rminimum(self, other: Operand) -> Value:
@@ -1171,9 +1201,10 @@ class ValueMethods:
         out._first = self
         out._second = a
         if OPEN.count:
-            if OPEN.recorder != get_ident():
+            tangents = OPEN.tangents
+            if tangents is None:
                 return observe(out)
-            MINIMUM_RIGHT.tangent(out, OPEN.tangents)
+            MINIMUM_RIGHT.tangent(out, tangents)
         return out
 
     def clamp(self, min: float | None = None, max: float | None = None) -> Value:
@@ -1209,7 +1240,8 @@ class ValueMethods:
         out._first = self
         out._second = (min_, max_)
         if OPEN.count:
-            if OPEN.recorder != get_ident():
+            tangents = OPEN.tangents
+            if tangents is None:
                 return observe(out)
-            CLAMP_UNARY.tangent(out, OPEN.tangents)
+            CLAMP_UNARY.tangent(out, tangents)
         return out

@@ -1,14 +1,17 @@
 """Modes: ``no_grad``, and forward mode's recording of tangents as the graph is built.
 
-Both are per thread and nest. Every op method first tests one global count,
-``OPEN.count``, of the blocks open in any thread, so the common case (none)
-costs one attribute read. When it is non-zero, the method gives the new node
-its tangent by the op's tangent rule if ``OPEN.tangents`` is set, and otherwise
-hands the node to :func:`observe`, which asks the thread what to do with it.
+``no_grad`` is per thread and nests: inside it, results are plain leaves. A
+recording is opened by one thread, once at a time in that thread, and works as
+dual numbers do: while it is open, every op that is not inside a ``no_grad``
+block gives its result the tangent its operands carry in the recording,
+whichever thread computes it. So a Value computed from the recording's inputs
+gets its tangent however it was made, and nothing else gets one.
 
-``OPEN.tangents`` is set while the only block open anywhere is one recording,
-the common case of ``jvp``, and ``OPEN.recorder`` names its thread: the ops of
-that thread then skip the per-thread look-up.
+Every op method first tests one global count, ``OPEN.count``, of the blocks
+open in any thread, so the common case (none) costs one attribute read. When
+the only block open is a recording (the common case of ``jvp``), the method
+applies the op's tangent rule to ``OPEN.tangents`` itself; otherwise it hands
+the node to :func:`observe`.
 
 >>> from autograd_scalar import Value
 >>> x = Value(2.0)
@@ -32,28 +35,23 @@ __all__ = ["OPEN", "is_grad_enabled", "no_grad", "observe", "recording", "tangen
 
 class _ThreadState(threading.local):
     depth = 0  # no_grad blocks open in this thread
-    tangents: dict[Any, Any] | None = None  # forward mode's, while it records
-    paused: tuple[Any, Any] | None = None  # the tangents no_grad blocks put aside, innermost first
-
-
-_NO_TANGENTS: dict[Any, Any] = {}
+    tangents: dict[Any, Any] | None = None  # the recording this thread opened, while open
 
 
 class _Open:
     """What every op method reads first: how many blocks are open in any thread, and the
     tangents of the recording that is the only block open, if it is."""
 
-    __slots__ = ("count", "recorder", "tangents")
+    __slots__ = ("count", "tangents")
 
     def __init__(self) -> None:
         self.count = 0
-        self.recorder = 0  # the thread whose recording ``tangents`` is (0: none)
-        self.tangents: dict[Any, Any] = _NO_TANGENTS
+        self.tangents: dict[Any, Any] | None = None
 
 
 _state = _ThreadState()
 _lock = threading.Lock()
-_recordings: dict[int, dict[Any, Any]] = {}  # each recording thread's tangents
+_recordings: tuple[dict[Any, Any], ...] = ()  # every open recording's tangents
 OPEN = _Open()
 """``OPEN.count``: the ``no_grad`` blocks and recordings open in any thread."""
 
@@ -62,22 +60,20 @@ def _opened(change: int) -> None:
     """Count a block opened (+1) or closed (-1); called with the lock held."""
     OPEN.count += change
     alone = OPEN.count == 1 and len(_recordings) == 1
-    OPEN.recorder, OPEN.tangents = (next(iter(_recordings.items())) if alone
-                                    else (0, _NO_TANGENTS))
+    OPEN.tangents = _recordings[0] if alone else None
 
 
 def observe(node: Value) -> Value:
-    """What an op does with its new node while a block is open anywhere: returns the node.
+    """What an op does with its new node while blocks are open: returns the node.
 
-    While this thread's forward mode records, the node's tangent rule gives it its
-    tangent, from its operands'; inside ``no_grad`` the node becomes a leaf.
+    Inside this thread's ``no_grad`` the node becomes a leaf; otherwise each open
+    recording gives it the tangent its operands carry there, by the op's tangent rule.
     """
-    state = _state
-    tangents = state.tangents  # never set inside no_grad, which pauses the recording
-    if tangents is not None:
-        node._op.tangent(node, tangents)  # type: ignore[union-attr]
-    elif state.depth:
+    if _state.depth:
         node._op = node._first = node._second = None
+        return node
+    for tangents in _recordings:
+        node._op.tangent(node, tangents)  # type: ignore[union-attr]
     return node
 
 
@@ -94,29 +90,23 @@ class no_grad(ContextDecorator):
     """
 
     def __enter__(self) -> no_grad:
-        state = _state
         with _lock:
             _opened(+1)
-        state.depth += 1
-        # Forward mode pauses: what is computed here is a constant, with no tangent.
-        state.paused = (state.tangents, state.paused)
-        state.tangents = None
+        _state.depth += 1  # what is computed here is a constant, with no tangent either
         return self
 
     def __exit__(self, *exc: object) -> None:
-        state = _state
-        state.tangents, state.paused = state.paused  # type: ignore[misc]
-        state.depth -= 1
+        _state.depth -= 1
         with _lock:
             _opened(-1)
 
 
 class recording:
-    """Forward mode as dual numbers, in this thread: inside the block every op also gives
-    its result a tangent in ``tangents`` (by Value), by the op's tangent rule on floats.
+    """Forward mode as dual numbers: inside the block every op gives its result the tangent
+    its operands carry in ``tangents`` (by Value), by the op's tangent rule on floats.
 
-    A Value without an entry has tangent 0. :mod:`autograd_scalar.forward` builds
-    ``jvp`` on it.
+    A Value without an entry has tangent 0. One recording at a time per thread, not
+    inside ``no_grad``. :mod:`autograd_scalar.forward` builds ``jvp`` on it.
     """
 
     __slots__ = ("tangents",)
@@ -125,22 +115,24 @@ class recording:
         self.tangents = tangents
 
     def __enter__(self) -> dict[Any, Any]:
+        global _recordings
         state = _state
         if state.tangents is not None or state.depth:
             raise RuntimeError("forward mode cannot record inside another recording or no_grad")
         state.tangents = self.tangents
         with _lock:
-            _recordings[threading.get_ident()] = self.tangents
+            _recordings = (*_recordings, self.tangents)
             _opened(+1)
         return self.tangents
 
     def __exit__(self, *exc: object) -> None:
+        global _recordings
         with _lock:
-            del _recordings[threading.get_ident()]
+            _recordings = tuple(t for t in _recordings if t is not self.tangents)
             _opened(-1)
         _state.tangents = None
 
 
 def tangents_recorded() -> bool:
-    """Whether forward mode is :func:`recording` in this thread."""
+    """Whether this thread has a :func:`recording` open."""
     return _state.tangents is not None
