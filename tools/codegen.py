@@ -31,6 +31,7 @@ import math
 import re
 import sys
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -54,6 +55,8 @@ table = load_table()
 OPS: dict[str, Any] = table.OPS
 FUNCTIONS: dict[str, Any] = table.FUNCTIONS
 Op = Any
+Writer = Callable[[Any, str, bool], list[str]]
+"""A writer of a rule's body: ``writer(op, layout, graph)``, the lines."""
 called_functions = table.called_functions
 template_names = table.template_names
 
@@ -280,15 +283,22 @@ def module_source(what: str, docstring: str, code: str, extra: list[str]) -> str
     return "\n".join(parts) + code + "\n"
 
 
-def backward_rules_source() -> str:
+def rule_functions(kind: str, parameters: str, elementwise: Writer, nary: Writer) -> str:
+    """One function per op, operand layout and number type (floats, then Values), each
+    ``def name_layout[_graph](node: Node, PARAMETERS) -> None`` with the body a writer
+    gives it."""
     functions: list[str] = []
     for op in OPS.values():
         for layout in layouts(op):
             for graph in (False, True):
                 name = f"{op.name}_{layout}" + ("_graph" if graph else "")
-                body = (elementwise_backward if op.arity else nary_backward)(op, layout, graph)
-                functions += ["", "", f"def {name}(node: Node, ready: Ready) -> None:",
-                              rule_docstring("Backward", op, layout, graph), *body]
+                body = (elementwise if op.arity else nary)(op, layout, graph)
+                functions += ["", "", f"def {name}(node: Node, {parameters}) -> None:",
+                              rule_docstring(kind, op, layout, graph), *body]
+    return "\n".join(functions)
+
+
+def backward_rules_source() -> str:
     return module_source(
         "the backward rule of every op in every operand layout",
         "The backward rule of every op, in every operand layout (see core/rule.py).\n\n"
@@ -296,7 +306,7 @@ def backward_rules_source() -> str:
         "the node's parents, then counts down each parent's consumers and calls\n"
         "``ready(parent)`` once its gradient is complete; ``name_layout_graph`` does the\n"
         "same with Values, so that the gradients can be differentiated again.\n",
-        "\n".join(functions),
+        rule_functions("Backward", "ready: Ready", elementwise_backward, nary_backward),
         ["", "Node = Any  # a Value; its slots are read directly, as the engine defines them",
          "Ready = Callable[[Any], None]"],
     )
@@ -394,14 +404,6 @@ def nary_tangent(op: Op, layout: str, graph: bool) -> list[str]:
 
 
 def tangent_rules_source() -> str:
-    functions: list[str] = []
-    for op in OPS.values():
-        for layout in layouts(op):
-            for graph in (False, True):
-                name = f"{op.name}_{layout}" + ("_graph" if graph else "")
-                body = (elementwise_tangent if op.arity else nary_tangent)(op, layout, graph)
-                functions += ["", "", f"def {name}(node: Node, tangents: Tangents) -> None:",
-                              rule_docstring("Tangent", op, layout, graph), *body]
     return module_source(
         "the tangent rule of every op in every operand layout",
         "The tangent rule of every op, in every operand layout, for forward mode\n"
@@ -411,7 +413,7 @@ def tangent_rules_source() -> str:
         "gradient ``g`` (d out = d out/da ta + d out/db tb). An operand without an entry has\n"
         "tangent 0, and a tangent of exactly 0.0 is stored as none. ``name_layout_graph`` does\n"
         "the same with Values, so that tangents can be differentiated again.\n",
-        "\n".join(functions),
+        rule_functions("Tangent", "tangents: Tangents", elementwise_tangent, nary_tangent),
         ["", "Node = Any  # a Value; its slots are read directly, as the engine defines them",
          "Tangents = dict[Any, Any]"],
     )
