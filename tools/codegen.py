@@ -158,7 +158,7 @@ def imports_of(code: str, callable_type: bool) -> list[str]:
 
 def release(parent: str, indent: str = "    ") -> list[str]:
     return [
-        f"{indent}if {parent}._op is not None:",
+        f"{indent}if {parent}._rule is not None:",
         f"{indent}    count = {parent}._consumers - 1",
         f"{indent}    {parent}._consumers = count",
         f"{indent}    if not count:",
@@ -501,7 +501,7 @@ def node_lines(rule: str, first: str, second: str, indent: str) -> list[str]:
         f"{indent}out.grad = 0.0",
         f'{indent}out.label = ""',
         f"{indent}out._consumers = 0",
-        f"{indent}out._op = {rule}",
+        f"{indent}out._rule = {rule}",
         f"{indent}out._first = {first}",
         f"{indent}out._second = {second}",
         f"{indent}if OPEN.count:",
@@ -691,7 +691,7 @@ def value_methods_source() -> str:
               "    data: float",
               "    grad: Any",
               "    label: str",
-              "    _op: Rule | None",
+              "    _rule: Rule | None",
               "    _first: Any",
               "    _second: Any",
               "    _consumers: int",

@@ -41,12 +41,12 @@ def add_values(node: Node, ready: Ready) -> None:
     pb = node._second
     pa.grad += g
     pb.grad += g
-    if pa._op is not None:
+    if pa._rule is not None:
         count = pa._consumers - 1
         pa._consumers = count
         if not count:
             ready(pa)
-    if pb._op is not None:
+    if pb._rule is not None:
         count = pb._consumers - 1
         pb._consumers = count
         if not count:
@@ -60,12 +60,12 @@ def add_values_graph(node: Node, ready: Ready) -> None:
     pb = node._second
     pa.grad = accumulate(pa.grad, g)
     pb.grad = accumulate(pb.grad, g)
-    if pa._op is not None:
+    if pa._rule is not None:
         count = pa._consumers - 1
         pa._consumers = count
         if not count:
             ready(pa)
-    if pb._op is not None:
+    if pb._rule is not None:
         count = pb._consumers - 1
         pb._consumers = count
         if not count:
@@ -77,7 +77,7 @@ def add_left(node: Node, ready: Ready) -> None:
     g = node.grad
     pa = node._first
     pa.grad += g
-    if pa._op is not None:
+    if pa._rule is not None:
         count = pa._consumers - 1
         pa._consumers = count
         if not count:
@@ -89,7 +89,7 @@ def add_left_graph(node: Node, ready: Ready) -> None:
     g = node.grad
     pa = node._first
     pa.grad = accumulate(pa.grad, g)
-    if pa._op is not None:
+    if pa._rule is not None:
         count = pa._consumers - 1
         pa._consumers = count
         if not count:
@@ -101,7 +101,7 @@ def add_right(node: Node, ready: Ready) -> None:
     g = node.grad
     pb = node._first
     pb.grad += g
-    if pb._op is not None:
+    if pb._rule is not None:
         count = pb._consumers - 1
         pb._consumers = count
         if not count:
@@ -113,7 +113,7 @@ def add_right_graph(node: Node, ready: Ready) -> None:
     g = node.grad
     pb = node._first
     pb.grad = accumulate(pb.grad, g)
-    if pb._op is not None:
+    if pb._rule is not None:
         count = pb._consumers - 1
         pb._consumers = count
         if not count:
@@ -127,12 +127,12 @@ def sub_values(node: Node, ready: Ready) -> None:
     pb = node._second
     pa.grad += g
     pb.grad += -g
-    if pa._op is not None:
+    if pa._rule is not None:
         count = pa._consumers - 1
         pa._consumers = count
         if not count:
             ready(pa)
-    if pb._op is not None:
+    if pb._rule is not None:
         count = pb._consumers - 1
         pb._consumers = count
         if not count:
@@ -146,12 +146,12 @@ def sub_values_graph(node: Node, ready: Ready) -> None:
     pb = node._second
     pa.grad = accumulate(pa.grad, g)
     pb.grad = accumulate(pb.grad, -g)
-    if pa._op is not None:
+    if pa._rule is not None:
         count = pa._consumers - 1
         pa._consumers = count
         if not count:
             ready(pa)
-    if pb._op is not None:
+    if pb._rule is not None:
         count = pb._consumers - 1
         pb._consumers = count
         if not count:
@@ -163,7 +163,7 @@ def sub_left(node: Node, ready: Ready) -> None:
     g = node.grad
     pa = node._first
     pa.grad += g
-    if pa._op is not None:
+    if pa._rule is not None:
         count = pa._consumers - 1
         pa._consumers = count
         if not count:
@@ -175,7 +175,7 @@ def sub_left_graph(node: Node, ready: Ready) -> None:
     g = node.grad
     pa = node._first
     pa.grad = accumulate(pa.grad, g)
-    if pa._op is not None:
+    if pa._rule is not None:
         count = pa._consumers - 1
         pa._consumers = count
         if not count:
@@ -187,7 +187,7 @@ def sub_right(node: Node, ready: Ready) -> None:
     g = node.grad
     pb = node._first
     pb.grad += -g
-    if pb._op is not None:
+    if pb._rule is not None:
         count = pb._consumers - 1
         pb._consumers = count
         if not count:
@@ -199,7 +199,7 @@ def sub_right_graph(node: Node, ready: Ready) -> None:
     g = node.grad
     pb = node._first
     pb.grad = accumulate(pb.grad, -g)
-    if pb._op is not None:
+    if pb._rule is not None:
         count = pb._consumers - 1
         pb._consumers = count
         if not count:
@@ -215,12 +215,12 @@ def mul_values(node: Node, ready: Ready) -> None:
     b = pb.data
     pa.grad += g * b
     pb.grad += g * a
-    if pa._op is not None:
+    if pa._rule is not None:
         count = pa._consumers - 1
         pa._consumers = count
         if not count:
             ready(pa)
-    if pb._op is not None:
+    if pb._rule is not None:
         count = pb._consumers - 1
         pb._consumers = count
         if not count:
@@ -236,12 +236,12 @@ def mul_values_graph(node: Node, ready: Ready) -> None:
     b = pb
     pa.grad = accumulate(pa.grad, g * b)
     pb.grad = accumulate(pb.grad, g * a)
-    if pa._op is not None:
+    if pa._rule is not None:
         count = pa._consumers - 1
         pa._consumers = count
         if not count:
             ready(pa)
-    if pb._op is not None:
+    if pb._rule is not None:
         count = pb._consumers - 1
         pb._consumers = count
         if not count:
@@ -254,7 +254,7 @@ def mul_left(node: Node, ready: Ready) -> None:
     pa = node._first
     b = node._second
     pa.grad += g * b
-    if pa._op is not None:
+    if pa._rule is not None:
         count = pa._consumers - 1
         pa._consumers = count
         if not count:
@@ -267,7 +267,7 @@ def mul_left_graph(node: Node, ready: Ready) -> None:
     pa = node._first
     b = node._second
     pa.grad = accumulate(pa.grad, g * b)
-    if pa._op is not None:
+    if pa._rule is not None:
         count = pa._consumers - 1
         pa._consumers = count
         if not count:
@@ -280,7 +280,7 @@ def mul_right(node: Node, ready: Ready) -> None:
     pb = node._first
     a = node._second
     pb.grad += g * a
-    if pb._op is not None:
+    if pb._rule is not None:
         count = pb._consumers - 1
         pb._consumers = count
         if not count:
@@ -293,7 +293,7 @@ def mul_right_graph(node: Node, ready: Ready) -> None:
     pb = node._first
     a = node._second
     pb.grad = accumulate(pb.grad, g * a)
-    if pb._op is not None:
+    if pb._rule is not None:
         count = pb._consumers - 1
         pb._consumers = count
         if not count:
@@ -309,12 +309,12 @@ def div_values(node: Node, ready: Ready) -> None:
     out = node.data
     pa.grad += g / b
     pb.grad += -g * out / b
-    if pa._op is not None:
+    if pa._rule is not None:
         count = pa._consumers - 1
         pa._consumers = count
         if not count:
             ready(pa)
-    if pb._op is not None:
+    if pb._rule is not None:
         count = pb._consumers - 1
         pb._consumers = count
         if not count:
@@ -330,12 +330,12 @@ def div_values_graph(node: Node, ready: Ready) -> None:
     out = node
     pa.grad = accumulate(pa.grad, g / b)
     pb.grad = accumulate(pb.grad, -g * out / b)
-    if pa._op is not None:
+    if pa._rule is not None:
         count = pa._consumers - 1
         pa._consumers = count
         if not count:
             ready(pa)
-    if pb._op is not None:
+    if pb._rule is not None:
         count = pb._consumers - 1
         pb._consumers = count
         if not count:
@@ -348,7 +348,7 @@ def div_left(node: Node, ready: Ready) -> None:
     pa = node._first
     b = node._second
     pa.grad += g / b
-    if pa._op is not None:
+    if pa._rule is not None:
         count = pa._consumers - 1
         pa._consumers = count
         if not count:
@@ -361,7 +361,7 @@ def div_left_graph(node: Node, ready: Ready) -> None:
     pa = node._first
     b = node._second
     pa.grad = accumulate(pa.grad, g / b)
-    if pa._op is not None:
+    if pa._rule is not None:
         count = pa._consumers - 1
         pa._consumers = count
         if not count:
@@ -375,7 +375,7 @@ def div_right(node: Node, ready: Ready) -> None:
     b = pb.data
     out = node.data
     pb.grad += -g * out / b
-    if pb._op is not None:
+    if pb._rule is not None:
         count = pb._consumers - 1
         pb._consumers = count
         if not count:
@@ -389,7 +389,7 @@ def div_right_graph(node: Node, ready: Ready) -> None:
     b = pb
     out = node
     pb.grad = accumulate(pb.grad, -g * out / b)
-    if pb._op is not None:
+    if pb._rule is not None:
         count = pb._consumers - 1
         pb._consumers = count
         if not count:
@@ -406,12 +406,12 @@ def pow_values(node: Node, ready: Ready) -> None:
     out = node.data
     pa.grad += g * pow_grad_base(a, b)
     pb.grad += g * pow_grad_exponent(a, out)
-    if pa._op is not None:
+    if pa._rule is not None:
         count = pa._consumers - 1
         pa._consumers = count
         if not count:
             ready(pa)
-    if pb._op is not None:
+    if pb._rule is not None:
         count = pb._consumers - 1
         pb._consumers = count
         if not count:
@@ -428,12 +428,12 @@ def pow_values_graph(node: Node, ready: Ready) -> None:
     out = node
     pa.grad = accumulate(pa.grad, g * pow_grad_base(a, b))
     pb.grad = accumulate(pb.grad, g * pow_grad_exponent(a, out))
-    if pa._op is not None:
+    if pa._rule is not None:
         count = pa._consumers - 1
         pa._consumers = count
         if not count:
             ready(pa)
-    if pb._op is not None:
+    if pb._rule is not None:
         count = pb._consumers - 1
         pb._consumers = count
         if not count:
@@ -447,7 +447,7 @@ def pow_left(node: Node, ready: Ready) -> None:
     a = pa.data
     b = node._second
     pa.grad += g * pow_grad_base(a, b)
-    if pa._op is not None:
+    if pa._rule is not None:
         count = pa._consumers - 1
         pa._consumers = count
         if not count:
@@ -461,7 +461,7 @@ def pow_left_graph(node: Node, ready: Ready) -> None:
     a = pa
     b = node._second
     pa.grad = accumulate(pa.grad, g * pow_grad_base(a, b))
-    if pa._op is not None:
+    if pa._rule is not None:
         count = pa._consumers - 1
         pa._consumers = count
         if not count:
@@ -475,7 +475,7 @@ def pow_right(node: Node, ready: Ready) -> None:
     a = node._second
     out = node.data
     pb.grad += g * pow_grad_exponent(a, out)
-    if pb._op is not None:
+    if pb._rule is not None:
         count = pb._consumers - 1
         pb._consumers = count
         if not count:
@@ -489,7 +489,7 @@ def pow_right_graph(node: Node, ready: Ready) -> None:
     a = node._second
     out = node
     pb.grad = accumulate(pb.grad, g * pow_grad_exponent(a, out))
-    if pb._op is not None:
+    if pb._rule is not None:
         count = pb._consumers - 1
         pb._consumers = count
         if not count:
@@ -501,7 +501,7 @@ def neg_unary(node: Node, ready: Ready) -> None:
     g = node.grad
     pa = node._first
     pa.grad += -g
-    if pa._op is not None:
+    if pa._rule is not None:
         count = pa._consumers - 1
         pa._consumers = count
         if not count:
@@ -513,7 +513,7 @@ def neg_unary_graph(node: Node, ready: Ready) -> None:
     g = node.grad
     pa = node._first
     pa.grad = accumulate(pa.grad, -g)
-    if pa._op is not None:
+    if pa._rule is not None:
         count = pa._consumers - 1
         pa._consumers = count
         if not count:
@@ -526,7 +526,7 @@ def abs_unary(node: Node, ready: Ready) -> None:
     pa = node._first
     a = pa.data
     pa.grad += g * sign(a)
-    if pa._op is not None:
+    if pa._rule is not None:
         count = pa._consumers - 1
         pa._consumers = count
         if not count:
@@ -539,7 +539,7 @@ def abs_unary_graph(node: Node, ready: Ready) -> None:
     pa = node._first
     a = pa
     pa.grad = accumulate(pa.grad, g * sign(a))
-    if pa._op is not None:
+    if pa._rule is not None:
         count = pa._consumers - 1
         pa._consumers = count
         if not count:
@@ -552,7 +552,7 @@ def exp_unary(node: Node, ready: Ready) -> None:
     pa = node._first
     out = node.data
     pa.grad += g * out
-    if pa._op is not None:
+    if pa._rule is not None:
         count = pa._consumers - 1
         pa._consumers = count
         if not count:
@@ -565,7 +565,7 @@ def exp_unary_graph(node: Node, ready: Ready) -> None:
     pa = node._first
     out = node
     pa.grad = accumulate(pa.grad, g * out)
-    if pa._op is not None:
+    if pa._rule is not None:
         count = pa._consumers - 1
         pa._consumers = count
         if not count:
@@ -578,7 +578,7 @@ def log_unary(node: Node, ready: Ready) -> None:
     pa = node._first
     a = pa.data
     pa.grad += g / a
-    if pa._op is not None:
+    if pa._rule is not None:
         count = pa._consumers - 1
         pa._consumers = count
         if not count:
@@ -591,7 +591,7 @@ def log_unary_graph(node: Node, ready: Ready) -> None:
     pa = node._first
     a = pa
     pa.grad = accumulate(pa.grad, g / a)
-    if pa._op is not None:
+    if pa._rule is not None:
         count = pa._consumers - 1
         pa._consumers = count
         if not count:
@@ -604,7 +604,7 @@ def sqrt_unary(node: Node, ready: Ready) -> None:
     pa = node._first
     out = node.data
     pa.grad += g * sqrt_grad(out)
-    if pa._op is not None:
+    if pa._rule is not None:
         count = pa._consumers - 1
         pa._consumers = count
         if not count:
@@ -617,7 +617,7 @@ def sqrt_unary_graph(node: Node, ready: Ready) -> None:
     pa = node._first
     out = node
     pa.grad = accumulate(pa.grad, g * sqrt_grad(out))
-    if pa._op is not None:
+    if pa._rule is not None:
         count = pa._consumers - 1
         pa._consumers = count
         if not count:
@@ -630,7 +630,7 @@ def sin_unary(node: Node, ready: Ready) -> None:
     pa = node._first
     a = pa.data
     pa.grad += g * cos(a)
-    if pa._op is not None:
+    if pa._rule is not None:
         count = pa._consumers - 1
         pa._consumers = count
         if not count:
@@ -643,7 +643,7 @@ def sin_unary_graph(node: Node, ready: Ready) -> None:
     pa = node._first
     a = pa
     pa.grad = accumulate(pa.grad, g * on_values.cos(a))
-    if pa._op is not None:
+    if pa._rule is not None:
         count = pa._consumers - 1
         pa._consumers = count
         if not count:
@@ -656,7 +656,7 @@ def cos_unary(node: Node, ready: Ready) -> None:
     pa = node._first
     a = pa.data
     pa.grad += -g * sin(a)
-    if pa._op is not None:
+    if pa._rule is not None:
         count = pa._consumers - 1
         pa._consumers = count
         if not count:
@@ -669,7 +669,7 @@ def cos_unary_graph(node: Node, ready: Ready) -> None:
     pa = node._first
     a = pa
     pa.grad = accumulate(pa.grad, -g * on_values.sin(a))
-    if pa._op is not None:
+    if pa._rule is not None:
         count = pa._consumers - 1
         pa._consumers = count
         if not count:
@@ -682,7 +682,7 @@ def tan_unary(node: Node, ready: Ready) -> None:
     pa = node._first
     out = node.data
     pa.grad += g * (1.0 + out * out)
-    if pa._op is not None:
+    if pa._rule is not None:
         count = pa._consumers - 1
         pa._consumers = count
         if not count:
@@ -695,7 +695,7 @@ def tan_unary_graph(node: Node, ready: Ready) -> None:
     pa = node._first
     out = node
     pa.grad = accumulate(pa.grad, g * (1.0 + out * out))
-    if pa._op is not None:
+    if pa._rule is not None:
         count = pa._consumers - 1
         pa._consumers = count
         if not count:
@@ -708,7 +708,7 @@ def atan_unary(node: Node, ready: Ready) -> None:
     pa = node._first
     a = pa.data
     pa.grad += g / (1.0 + a * a)
-    if pa._op is not None:
+    if pa._rule is not None:
         count = pa._consumers - 1
         pa._consumers = count
         if not count:
@@ -721,7 +721,7 @@ def atan_unary_graph(node: Node, ready: Ready) -> None:
     pa = node._first
     a = pa
     pa.grad = accumulate(pa.grad, g / (1.0 + a * a))
-    if pa._op is not None:
+    if pa._rule is not None:
         count = pa._consumers - 1
         pa._consumers = count
         if not count:
@@ -734,7 +734,7 @@ def erf_unary(node: Node, ready: Ready) -> None:
     pa = node._first
     a = pa.data
     pa.grad += g * 1.1283791670955126 * exp(-a * a)
-    if pa._op is not None:
+    if pa._rule is not None:
         count = pa._consumers - 1
         pa._consumers = count
         if not count:
@@ -747,7 +747,7 @@ def erf_unary_graph(node: Node, ready: Ready) -> None:
     pa = node._first
     a = pa
     pa.grad = accumulate(pa.grad, g * 1.1283791670955126 * on_values.exp(-a * a))
-    if pa._op is not None:
+    if pa._rule is not None:
         count = pa._consumers - 1
         pa._consumers = count
         if not count:
@@ -760,7 +760,7 @@ def reciprocal_unary(node: Node, ready: Ready) -> None:
     pa = node._first
     out = node.data
     pa.grad += -g * out * out
-    if pa._op is not None:
+    if pa._rule is not None:
         count = pa._consumers - 1
         pa._consumers = count
         if not count:
@@ -773,7 +773,7 @@ def reciprocal_unary_graph(node: Node, ready: Ready) -> None:
     pa = node._first
     out = node
     pa.grad = accumulate(pa.grad, -g * out * out)
-    if pa._op is not None:
+    if pa._rule is not None:
         count = pa._consumers - 1
         pa._consumers = count
         if not count:
@@ -786,7 +786,7 @@ def relu_unary(node: Node, ready: Ready) -> None:
     pa = node._first
     a = pa.data
     pa.grad += (0.0 if a <= 0.0 else g)
-    if pa._op is not None:
+    if pa._rule is not None:
         count = pa._consumers - 1
         pa._consumers = count
         if not count:
@@ -799,7 +799,7 @@ def relu_unary_graph(node: Node, ready: Ready) -> None:
     pa = node._first
     a = pa
     pa.grad = accumulate(pa.grad, (0.0 if a <= 0.0 else g))
-    if pa._op is not None:
+    if pa._rule is not None:
         count = pa._consumers - 1
         pa._consumers = count
         if not count:
@@ -813,7 +813,7 @@ def leaky_relu_unary(node: Node, ready: Ready) -> None:
     a = pa.data
     negative_slope = node._second
     pa.grad += (g if a > 0.0 else g * negative_slope)
-    if pa._op is not None:
+    if pa._rule is not None:
         count = pa._consumers - 1
         pa._consumers = count
         if not count:
@@ -827,7 +827,7 @@ def leaky_relu_unary_graph(node: Node, ready: Ready) -> None:
     a = pa
     negative_slope = node._second
     pa.grad = accumulate(pa.grad, (g if a > 0.0 else g * negative_slope))
-    if pa._op is not None:
+    if pa._rule is not None:
         count = pa._consumers - 1
         pa._consumers = count
         if not count:
@@ -840,7 +840,7 @@ def tanh_unary(node: Node, ready: Ready) -> None:
     pa = node._first
     out = node.data
     pa.grad += g * (1.0 - out * out)
-    if pa._op is not None:
+    if pa._rule is not None:
         count = pa._consumers - 1
         pa._consumers = count
         if not count:
@@ -853,7 +853,7 @@ def tanh_unary_graph(node: Node, ready: Ready) -> None:
     pa = node._first
     out = node
     pa.grad = accumulate(pa.grad, g * (1.0 - out * out))
-    if pa._op is not None:
+    if pa._rule is not None:
         count = pa._consumers - 1
         pa._consumers = count
         if not count:
@@ -866,7 +866,7 @@ def sigmoid_unary(node: Node, ready: Ready) -> None:
     pa = node._first
     out = node.data
     pa.grad += g * out * (1.0 - out)
-    if pa._op is not None:
+    if pa._rule is not None:
         count = pa._consumers - 1
         pa._consumers = count
         if not count:
@@ -879,7 +879,7 @@ def sigmoid_unary_graph(node: Node, ready: Ready) -> None:
     pa = node._first
     out = node
     pa.grad = accumulate(pa.grad, g * out * (1.0 - out))
-    if pa._op is not None:
+    if pa._rule is not None:
         count = pa._consumers - 1
         pa._consumers = count
         if not count:
@@ -894,7 +894,7 @@ def elu_unary(node: Node, ready: Ready) -> None:
     alpha = node._second
     out = node.data
     pa.grad += (g if a > 0.0 else g * (out + alpha))
-    if pa._op is not None:
+    if pa._rule is not None:
         count = pa._consumers - 1
         pa._consumers = count
         if not count:
@@ -909,7 +909,7 @@ def elu_unary_graph(node: Node, ready: Ready) -> None:
     alpha = node._second
     out = node
     pa.grad = accumulate(pa.grad, (g if a > 0.0 else g * (out + alpha)))
-    if pa._op is not None:
+    if pa._rule is not None:
         count = pa._consumers - 1
         pa._consumers = count
         if not count:
@@ -922,7 +922,7 @@ def softplus_unary(node: Node, ready: Ready) -> None:
     pa = node._first
     a = pa.data
     pa.grad += g * sigmoid(a)
-    if pa._op is not None:
+    if pa._rule is not None:
         count = pa._consumers - 1
         pa._consumers = count
         if not count:
@@ -935,7 +935,7 @@ def softplus_unary_graph(node: Node, ready: Ready) -> None:
     pa = node._first
     a = pa
     pa.grad = accumulate(pa.grad, g * on_values.sigmoid(a))
-    if pa._op is not None:
+    if pa._rule is not None:
         count = pa._consumers - 1
         pa._consumers = count
         if not count:
@@ -948,7 +948,7 @@ def gelu_unary(node: Node, ready: Ready) -> None:
     pa = node._first
     a = pa.data
     pa.grad += g * (0.5 * (1.0 + erf(a * 0.7071067811865476)) + a * 0.3989422804014327 * exp(-0.5 * a * a))
-    if pa._op is not None:
+    if pa._rule is not None:
         count = pa._consumers - 1
         pa._consumers = count
         if not count:
@@ -961,7 +961,7 @@ def gelu_unary_graph(node: Node, ready: Ready) -> None:
     pa = node._first
     a = pa
     pa.grad = accumulate(pa.grad, g * (0.5 * (1.0 + on_values.erf(a * 0.7071067811865476)) + a * 0.3989422804014327 * on_values.exp(-0.5 * a * a)))
-    if pa._op is not None:
+    if pa._rule is not None:
         count = pa._consumers - 1
         pa._consumers = count
         if not count:
@@ -977,12 +977,12 @@ def maximum_values(node: Node, ready: Ready) -> None:
     b = pb.data
     pa.grad += (g if a > b else 0.0 if a < b else 0.5 * g)
     pb.grad += (0.0 if a > b else g if a < b else 0.5 * g)
-    if pa._op is not None:
+    if pa._rule is not None:
         count = pa._consumers - 1
         pa._consumers = count
         if not count:
             ready(pa)
-    if pb._op is not None:
+    if pb._rule is not None:
         count = pb._consumers - 1
         pb._consumers = count
         if not count:
@@ -998,12 +998,12 @@ def maximum_values_graph(node: Node, ready: Ready) -> None:
     b = pb
     pa.grad = accumulate(pa.grad, (g if a > b else 0.0 if a < b else 0.5 * g))
     pb.grad = accumulate(pb.grad, (0.0 if a > b else g if a < b else 0.5 * g))
-    if pa._op is not None:
+    if pa._rule is not None:
         count = pa._consumers - 1
         pa._consumers = count
         if not count:
             ready(pa)
-    if pb._op is not None:
+    if pb._rule is not None:
         count = pb._consumers - 1
         pb._consumers = count
         if not count:
@@ -1017,7 +1017,7 @@ def maximum_left(node: Node, ready: Ready) -> None:
     a = pa.data
     b = node._second
     pa.grad += (g if a > b else 0.0 if a < b else 0.5 * g)
-    if pa._op is not None:
+    if pa._rule is not None:
         count = pa._consumers - 1
         pa._consumers = count
         if not count:
@@ -1031,7 +1031,7 @@ def maximum_left_graph(node: Node, ready: Ready) -> None:
     a = pa
     b = node._second
     pa.grad = accumulate(pa.grad, (g if a > b else 0.0 if a < b else 0.5 * g))
-    if pa._op is not None:
+    if pa._rule is not None:
         count = pa._consumers - 1
         pa._consumers = count
         if not count:
@@ -1045,7 +1045,7 @@ def maximum_right(node: Node, ready: Ready) -> None:
     b = pb.data
     a = node._second
     pb.grad += (0.0 if a > b else g if a < b else 0.5 * g)
-    if pb._op is not None:
+    if pb._rule is not None:
         count = pb._consumers - 1
         pb._consumers = count
         if not count:
@@ -1059,7 +1059,7 @@ def maximum_right_graph(node: Node, ready: Ready) -> None:
     b = pb
     a = node._second
     pb.grad = accumulate(pb.grad, (0.0 if a > b else g if a < b else 0.5 * g))
-    if pb._op is not None:
+    if pb._rule is not None:
         count = pb._consumers - 1
         pb._consumers = count
         if not count:
@@ -1075,12 +1075,12 @@ def minimum_values(node: Node, ready: Ready) -> None:
     b = pb.data
     pa.grad += (g if a < b else 0.0 if a > b else 0.5 * g)
     pb.grad += (0.0 if a < b else g if a > b else 0.5 * g)
-    if pa._op is not None:
+    if pa._rule is not None:
         count = pa._consumers - 1
         pa._consumers = count
         if not count:
             ready(pa)
-    if pb._op is not None:
+    if pb._rule is not None:
         count = pb._consumers - 1
         pb._consumers = count
         if not count:
@@ -1096,12 +1096,12 @@ def minimum_values_graph(node: Node, ready: Ready) -> None:
     b = pb
     pa.grad = accumulate(pa.grad, (g if a < b else 0.0 if a > b else 0.5 * g))
     pb.grad = accumulate(pb.grad, (0.0 if a < b else g if a > b else 0.5 * g))
-    if pa._op is not None:
+    if pa._rule is not None:
         count = pa._consumers - 1
         pa._consumers = count
         if not count:
             ready(pa)
-    if pb._op is not None:
+    if pb._rule is not None:
         count = pb._consumers - 1
         pb._consumers = count
         if not count:
@@ -1115,7 +1115,7 @@ def minimum_left(node: Node, ready: Ready) -> None:
     a = pa.data
     b = node._second
     pa.grad += (g if a < b else 0.0 if a > b else 0.5 * g)
-    if pa._op is not None:
+    if pa._rule is not None:
         count = pa._consumers - 1
         pa._consumers = count
         if not count:
@@ -1129,7 +1129,7 @@ def minimum_left_graph(node: Node, ready: Ready) -> None:
     a = pa
     b = node._second
     pa.grad = accumulate(pa.grad, (g if a < b else 0.0 if a > b else 0.5 * g))
-    if pa._op is not None:
+    if pa._rule is not None:
         count = pa._consumers - 1
         pa._consumers = count
         if not count:
@@ -1143,7 +1143,7 @@ def minimum_right(node: Node, ready: Ready) -> None:
     b = pb.data
     a = node._second
     pb.grad += (0.0 if a < b else g if a > b else 0.5 * g)
-    if pb._op is not None:
+    if pb._rule is not None:
         count = pb._consumers - 1
         pb._consumers = count
         if not count:
@@ -1157,7 +1157,7 @@ def minimum_right_graph(node: Node, ready: Ready) -> None:
     b = pb
     a = node._second
     pb.grad = accumulate(pb.grad, (0.0 if a < b else g if a > b else 0.5 * g))
-    if pb._op is not None:
+    if pb._rule is not None:
         count = pb._consumers - 1
         pb._consumers = count
         if not count:
@@ -1171,7 +1171,7 @@ def clamp_unary(node: Node, ready: Ready) -> None:
     a = pa.data
     min, max = node._second
     pa.grad += (0.0 if a < min or a > max else g)
-    if pa._op is not None:
+    if pa._rule is not None:
         count = pa._consumers - 1
         pa._consumers = count
         if not count:
@@ -1185,7 +1185,7 @@ def clamp_unary_graph(node: Node, ready: Ready) -> None:
     a = pa
     min, max = node._second
     pa.grad = accumulate(pa.grad, (0.0 if a < min or a > max else g))
-    if pa._op is not None:
+    if pa._rule is not None:
         count = pa._consumers - 1
         pa._consumers = count
         if not count:
@@ -1200,7 +1200,7 @@ def sum_nary(node: Node, ready: Ready) -> None:
         for a in parents:
             a.grad = a.grad + g
     for parent in parents:
-        if parent._op is not None:
+        if parent._rule is not None:
             count = parent._consumers - 1
             parent._consumers = count
             if not count:
@@ -1214,7 +1214,7 @@ def sum_nary_graph(node: Node, ready: Ready) -> None:
     for a in parents:
         a.grad = accumulate(a.grad, g)
     for parent in parents:
-        if parent._op is not None:
+        if parent._rule is not None:
             count = parent._consumers - 1
             parent._consumers = count
             if not count:
@@ -1234,7 +1234,7 @@ def dot_nary(node: Node, ready: Ready) -> None:
         if bias is None:
             parents[-1].grad = parents[-1].grad + g
     for parent in parents:
-        if parent._op is not None:
+        if parent._rule is not None:
             count = parent._consumers - 1
             parent._consumers = count
             if not count:
@@ -1253,7 +1253,7 @@ def dot_nary_graph(node: Node, ready: Ready) -> None:
     if bias is None:
         parents[-1].grad = accumulate(parents[-1].grad, g)
     for parent in parents:
-        if parent._op is not None:
+        if parent._rule is not None:
             count = parent._consumers - 1
             parent._consumers = count
             if not count:
@@ -1274,7 +1274,7 @@ def dot_mixed(node: Node, ready: Ready) -> None:
         if type(bias) is not float:
             bias.grad = bias.grad + g
     for parent in parents:
-        if parent._op is not None:
+        if parent._rule is not None:
             count = parent._consumers - 1
             parent._consumers = count
             if not count:
@@ -1294,7 +1294,7 @@ def dot_mixed_graph(node: Node, ready: Ready) -> None:
     if type(bias) is not float:
         bias.grad = accumulate(bias.grad, g)
     for parent in parents:
-        if parent._op is not None:
+        if parent._rule is not None:
             count = parent._consumers - 1
             parent._consumers = count
             if not count:

@@ -137,7 +137,7 @@ class ValueMethods:
     data: float
     grad: Any
     label: str
-    _op: Rule | None
+    _rule: Rule | None
     _first: Any
     _second: Any
     _consumers: int
@@ -170,7 +170,7 @@ class ValueMethods:
         out.grad = 0.0
         out.label = ""
         out._consumers = 0
-        out._op = rule
+        out._rule = rule
         out._first = self
         out._second = second
         if OPEN.count:
@@ -198,7 +198,7 @@ class ValueMethods:
         out.grad = 0.0
         out.label = ""
         out._consumers = 0
-        out._op = ADD_RIGHT
+        out._rule = ADD_RIGHT
         out._first = self
         out._second = a
         if OPEN.count:
@@ -236,7 +236,7 @@ class ValueMethods:
         out.grad = 0.0
         out.label = ""
         out._consumers = 0
-        out._op = rule
+        out._rule = rule
         out._first = self
         out._second = second
         if OPEN.count:
@@ -264,7 +264,7 @@ class ValueMethods:
         out.grad = 0.0
         out.label = ""
         out._consumers = 0
-        out._op = SUB_RIGHT
+        out._rule = SUB_RIGHT
         out._first = self
         out._second = a
         if OPEN.count:
@@ -302,7 +302,7 @@ class ValueMethods:
         out.grad = 0.0
         out.label = ""
         out._consumers = 0
-        out._op = rule
+        out._rule = rule
         out._first = self
         out._second = second
         if OPEN.count:
@@ -330,7 +330,7 @@ class ValueMethods:
         out.grad = 0.0
         out.label = ""
         out._consumers = 0
-        out._op = MUL_RIGHT
+        out._rule = MUL_RIGHT
         out._first = self
         out._second = a
         if OPEN.count:
@@ -372,7 +372,7 @@ class ValueMethods:
         out.grad = 0.0
         out.label = ""
         out._consumers = 0
-        out._op = rule
+        out._rule = rule
         out._first = self
         out._second = second
         if OPEN.count:
@@ -403,7 +403,7 @@ class ValueMethods:
         out.grad = 0.0
         out.label = ""
         out._consumers = 0
-        out._op = DIV_RIGHT
+        out._rule = DIV_RIGHT
         out._first = self
         out._second = a
         if OPEN.count:
@@ -448,7 +448,7 @@ class ValueMethods:
         out.grad = 0.0
         out.label = ""
         out._consumers = 0
-        out._op = rule
+        out._rule = rule
         out._first = self
         out._second = second
         if OPEN.count:
@@ -479,7 +479,7 @@ class ValueMethods:
         out.grad = 0.0
         out.label = ""
         out._consumers = 0
-        out._op = POW_RIGHT
+        out._rule = POW_RIGHT
         out._first = self
         out._second = a
         if OPEN.count:
@@ -501,7 +501,7 @@ class ValueMethods:
         out.grad = 0.0
         out.label = ""
         out._consumers = 0
-        out._op = NEG_UNARY
+        out._rule = NEG_UNARY
         out._first = self
         out._second = None
         if OPEN.count:
@@ -530,7 +530,7 @@ class ValueMethods:
         out.grad = 0.0
         out.label = ""
         out._consumers = 0
-        out._op = ABS_UNARY
+        out._rule = ABS_UNARY
         out._first = self
         out._second = None
         if OPEN.count:
@@ -565,7 +565,7 @@ class ValueMethods:
         out.grad = 0.0
         out.label = ""
         out._consumers = 0
-        out._op = EXP_UNARY
+        out._rule = EXP_UNARY
         out._first = self
         out._second = None
         if OPEN.count:
@@ -598,7 +598,7 @@ class ValueMethods:
         out.grad = 0.0
         out.label = ""
         out._consumers = 0
-        out._op = LOG_UNARY
+        out._rule = LOG_UNARY
         out._first = self
         out._second = None
         if OPEN.count:
@@ -631,7 +631,7 @@ class ValueMethods:
         out.grad = 0.0
         out.label = ""
         out._consumers = 0
-        out._op = SQRT_UNARY
+        out._rule = SQRT_UNARY
         out._first = self
         out._second = None
         if OPEN.count:
@@ -664,7 +664,7 @@ class ValueMethods:
         out.grad = 0.0
         out.label = ""
         out._consumers = 0
-        out._op = SIN_UNARY
+        out._rule = SIN_UNARY
         out._first = self
         out._second = None
         if OPEN.count:
@@ -697,7 +697,7 @@ class ValueMethods:
         out.grad = 0.0
         out.label = ""
         out._consumers = 0
-        out._op = COS_UNARY
+        out._rule = COS_UNARY
         out._first = self
         out._second = None
         if OPEN.count:
@@ -730,7 +730,7 @@ class ValueMethods:
         out.grad = 0.0
         out.label = ""
         out._consumers = 0
-        out._op = TAN_UNARY
+        out._rule = TAN_UNARY
         out._first = self
         out._second = None
         if OPEN.count:
@@ -759,7 +759,7 @@ class ValueMethods:
         out.grad = 0.0
         out.label = ""
         out._consumers = 0
-        out._op = ATAN_UNARY
+        out._rule = ATAN_UNARY
         out._first = self
         out._second = None
         if OPEN.count:
@@ -791,7 +791,7 @@ class ValueMethods:
         out.grad = 0.0
         out.label = ""
         out._consumers = 0
-        out._op = ERF_UNARY
+        out._rule = ERF_UNARY
         out._first = self
         out._second = None
         if OPEN.count:
@@ -823,7 +823,7 @@ class ValueMethods:
         out.grad = 0.0
         out.label = ""
         out._consumers = 0
-        out._op = RECIPROCAL_UNARY
+        out._rule = RECIPROCAL_UNARY
         out._first = self
         out._second = None
         if OPEN.count:
@@ -853,7 +853,7 @@ class ValueMethods:
         out.grad = 0.0
         out.label = ""
         out._consumers = 0
-        out._op = RELU_UNARY
+        out._rule = RELU_UNARY
         out._first = self
         out._second = None
         if OPEN.count:
@@ -887,7 +887,7 @@ class ValueMethods:
         out.grad = 0.0
         out.label = ""
         out._consumers = 0
-        out._op = LEAKY_RELU_UNARY
+        out._rule = LEAKY_RELU_UNARY
         out._first = self
         out._second = negative_slope_
         if OPEN.count:
@@ -916,7 +916,7 @@ class ValueMethods:
         out.grad = 0.0
         out.label = ""
         out._consumers = 0
-        out._op = TANH_UNARY
+        out._rule = TANH_UNARY
         out._first = self
         out._second = None
         if OPEN.count:
@@ -945,7 +945,7 @@ class ValueMethods:
         out.grad = 0.0
         out.label = ""
         out._consumers = 0
-        out._op = SIGMOID_UNARY
+        out._rule = SIGMOID_UNARY
         out._first = self
         out._second = None
         if OPEN.count:
@@ -979,7 +979,7 @@ class ValueMethods:
         out.grad = 0.0
         out.label = ""
         out._consumers = 0
-        out._op = ELU_UNARY
+        out._rule = ELU_UNARY
         out._first = self
         out._second = alpha_
         if OPEN.count:
@@ -1008,7 +1008,7 @@ class ValueMethods:
         out.grad = 0.0
         out.label = ""
         out._consumers = 0
-        out._op = SOFTPLUS_UNARY
+        out._rule = SOFTPLUS_UNARY
         out._first = self
         out._second = None
         if OPEN.count:
@@ -1041,7 +1041,7 @@ class ValueMethods:
         out.grad = 0.0
         out.label = ""
         out._consumers = 0
-        out._op = GELU_UNARY
+        out._rule = GELU_UNARY
         out._first = self
         out._second = None
         if OPEN.count:
@@ -1090,7 +1090,7 @@ class ValueMethods:
         out.grad = 0.0
         out.label = ""
         out._consumers = 0
-        out._op = rule
+        out._rule = rule
         out._first = self
         out._second = second
         if OPEN.count:
@@ -1119,7 +1119,7 @@ class ValueMethods:
         out.grad = 0.0
         out.label = ""
         out._consumers = 0
-        out._op = MAXIMUM_RIGHT
+        out._rule = MAXIMUM_RIGHT
         out._first = self
         out._second = a
         if OPEN.count:
@@ -1168,7 +1168,7 @@ class ValueMethods:
         out.grad = 0.0
         out.label = ""
         out._consumers = 0
-        out._op = rule
+        out._rule = rule
         out._first = self
         out._second = second
         if OPEN.count:
@@ -1197,7 +1197,7 @@ class ValueMethods:
         out.grad = 0.0
         out.label = ""
         out._consumers = 0
-        out._op = MINIMUM_RIGHT
+        out._rule = MINIMUM_RIGHT
         out._first = self
         out._second = a
         if OPEN.count:
@@ -1236,7 +1236,7 @@ class ValueMethods:
         out.grad = 0.0
         out.label = ""
         out._consumers = 0
-        out._op = CLAMP_UNARY
+        out._rule = CLAMP_UNARY
         out._first = self
         out._second = (min_, max_)
         if OPEN.count:

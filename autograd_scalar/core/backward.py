@@ -49,7 +49,7 @@ def backward(root: Value, gradient: float | Value = 1.0, create_graph: bool = Fa
 
 def _backward(root: Value, gradient: float | Value, create_graph: bool) -> None:
     value_type = type(root)
-    if root._op is None:  # a leaf: nothing to propagate
+    if root._rule is None:  # a leaf: nothing to propagate
         if create_graph:
             total = accumulate(root.grad, gradient)
             root.grad = total if isinstance(total, value_type) else value_type(total)
@@ -77,10 +77,10 @@ def _count_consumers(root: Value) -> None:
     pop, push = stack.pop, stack.append
     while stack:
         node = pop()
-        fanin = node._op.fanin  # type: ignore[union-attr]  # only non-leaves are pushed
+        fanin = node._rule.fanin  # type: ignore[union-attr]  # only non-leaves are pushed
         if fanin == 1:  # the commonest case, without making a tuple
             parent = node._first
-            if parent._op is not None:
+            if parent._rule is not None:
                 count = parent._consumers
                 parent._consumers = count + 1
                 if not count:
@@ -88,7 +88,7 @@ def _count_consumers(root: Value) -> None:
                     push(parent)
             continue
         for parent in (node._first, node._second) if fanin else node._first:
-            if parent._op is not None:
+            if parent._rule is not None:
                 count = parent._consumers
                 parent._consumers = count + 1
                 if not count:
@@ -102,8 +102,8 @@ def _propagate(root: Value, create_graph: bool) -> None:
     if create_graph:
         while ready:
             node = pop()
-            node._op.backward_graph(node, push)  # type: ignore[union-attr]
+            node._rule.backward_graph(node, push)  # type: ignore[union-attr]
     else:
         while ready:
             node = pop()
-            node._op.backward(node, push)  # type: ignore[union-attr]  # only non-leaves
+            node._rule.backward(node, push)  # type: ignore[union-attr]  # only non-leaves

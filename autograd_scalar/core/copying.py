@@ -52,7 +52,7 @@ def deep_copy(root: Value, memo: dict[int, Any]) -> Value:
         twin = _new(value_type)
         twin.data, twin.label, twin._consumers = node.data, node.label, 0
         twin.grad = copy.deepcopy(node.grad, memo)
-        twin._op = node._op
+        twin._rule = node._rule
         twin._first = _relink(node._first, memo, value_type)
         twin._second = _relink(node._second, memo, value_type)
         memo[id(node)] = twin
@@ -67,7 +67,7 @@ def flatten(root: Value) -> list[Any]:
     position: dict[int, _Position] = {}
     records: list[Any] = []
     for node in reversed(topological_order(root)):
-        rule = node._op
+        rule = node._rule
         if rule is None:
             records.append(node)
         else:
@@ -88,7 +88,7 @@ def unflatten(records: list[Any]) -> Value:
             continue
         node = _new(value_type)
         node.data, node.grad, node.label = record[:3]
-        node._op = RULES[record[3]]
+        node._rule = RULES[record[3]]
         node._first = _relink(record[4], nodes, value_type)
         node._second = _relink(record[5], nodes, value_type)
         node._consumers = 0

@@ -70,10 +70,10 @@ def observe(node: Value) -> Value:
     recording gives it the tangent its operands carry there, by the op's tangent rule.
     """
     if _state.depth:
-        node._op = node._first = node._second = None
+        node._rule = node._first = node._second = None
         return node
     for tangents in _recordings:
-        node._op.tangent(node, tangents)  # type: ignore[union-attr]
+        node._rule.tangent(node, tangents)  # type: ignore[union-attr]
     return node
 
 

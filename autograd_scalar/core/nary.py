@@ -112,9 +112,9 @@ def _node(data: float, parents: tuple[Value, ...], rule: Rule, second: Any) -> V
     out.label = ""
     out._consumers = 0
     if not parents:
-        out._op = out._first = out._second = None
+        out._rule = out._first = out._second = None
         return out
-    out._op = rule
+    out._rule = rule
     out._first = parents
     out._second = second
     return observe(out) if OPEN.count else out

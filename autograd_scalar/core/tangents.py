@@ -43,7 +43,7 @@ def propagate(
     """
     tangents = {node: t for node, t in seeds.items() if not is_zero(t)}
     for node in order:
-        rule = node._op
+        rule = node._rule
         if rule is not None and node not in tangents:
             (rule.tangent_graph if create_graph else rule.tangent)(node, tangents)
     return tangents

@@ -63,10 +63,10 @@ class Value(ValueMethods):
     """
 
     # A node keeps its parents in two slots rather than a tuple: most nodes have one or
-    # two, and a tuple would be a third object per node. ``_op`` is the node's Rule (None
+    # two, and a tuple would be a third object per node. ``_rule`` is the node's Rule (None
     # for a leaf), whose layout says what ``_first`` and ``_second`` hold; only the
     # engine's own modules read them. ``_consumers`` is backward's scratch count.
-    __slots__ = ("_consumers", "_first", "_op", "_second", "data", "grad", "label")
+    __slots__ = ("_consumers", "_first", "_rule", "_second", "data", "grad", "label")
 
     draw: Callable[..., Any]
     """``value.draw(**options)``: its graph as a picture. The package attaches it (see
@@ -83,7 +83,7 @@ class Value(ValueMethods):
         self.data = float(data)
         self.grad = 0.0
         self.label = label
-        self._op = None
+        self._rule = None
         self._first = self._second = None
         self._consumers = 0
 
@@ -92,19 +92,19 @@ class Value(ValueMethods):
     @property
     def op(self) -> str:
         """The name of the operation that made this Value (``""`` for a leaf)."""
-        rule = self._op
+        rule = self._rule
         return "" if rule is None else rule.op.name
 
     @property
     def operation(self) -> Op | None:
         """The op-table entry of the operation that made this Value (None for a leaf)."""
-        rule = self._op
+        rule = self._rule
         return None if rule is None else rule.op
 
     @property
     def parents(self) -> tuple[Value, ...]:
         """The Values this one was computed from (plain-number operands are not among them)."""
-        rule = self._op
+        rule = self._rule
         if rule is None:
             return ()
         fanin = rule.fanin
@@ -127,13 +127,13 @@ class Value(ValueMethods):
         >>> x.leaky_relu(0.1).arguments["negative_slope"]
         0.1
         """
-        rule = self._op
+        rule = self._rule
         return {} if rule is None else rule.arguments(self)
 
     @property
     def is_leaf(self) -> bool:
         """True for a Value with no parents: an input, a parameter, or a ``no_grad`` result."""
-        return self._op is None
+        return self._rule is None
 
     def backward(self, gradient: float | Value = 1.0, create_graph: bool = False) -> None:
         """Fill each Value's ``.grad`` in this graph with ``d self / d value`` (times ``gradient``).
@@ -230,7 +230,7 @@ class Value(ValueMethods):
 
     def __reduce_ex__(self, protocol: Any) -> Any:
         # A leaf pickles as itself; a graph pickles flat, with no recursion (see core.copying).
-        if self._op is None:
+        if self._rule is None:
             return super().__reduce_ex__(protocol)
         return unflatten, (flatten(self),)
 
