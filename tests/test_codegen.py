@@ -73,3 +73,9 @@ def test_one_table_entry_gives_a_method_a_function_and_every_rule(
         assert "def cube_unary_graph(node: Node, " in files[rules]
     assert "    t = ta * 3.0 * a * a\n" in files["tangent_rules.py"]
     assert "| `cube(a)` | a ** 3 |" in files["operations.md"]
+
+
+def test_the_old_command_runs_the_generator() -> None:
+    result = subprocess.run([sys.executable, "-m", "autograd_scalar.codegen", "--check"],
+                            capture_output=True, text=True, check=False, cwd=ROOT)
+    assert result.returncode == 0, result.stdout + result.stderr
