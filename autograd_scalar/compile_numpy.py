@@ -38,22 +38,23 @@ import math
 import operator
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from enum import Enum
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .compile import (
-    CompiledGraph,
-    _forward,
-    _leaf_names,
-    _Names,
-    _operand_names,
-    _run,
-    _term_fields,
+from .batches import Batch, consumer_counts, find_batches
+from .compile_float import CompiledGraph
+from .emit import (
+    Names,
+    backward_lines,
+    forward_expression,
     literal,
+    operand_names,
+    run_source,
+    term_fields,
 )
-from .compile import _backward as _float_backward
 from .engine import Value
 
 if TYPE_CHECKING:
@@ -61,10 +62,6 @@ if TYPE_CHECKING:
 from .ops import FLOAT_FUNCTIONS, HELPERS, OPS, Op, register_rule, template_names
 
 __all__ = ["NUMPY_FUNCTIONS", "ArrayGraph", "TorchLoss", "compile_numpy", "numpy_form"]
-
-MIN_GROUP = 4
-"""The fewest same-shaped terms worth array code instead of flat float code."""
-
 
 # ---------------------------------------------------------------------------
 # The numpy form of each op: its templates, with conditionals as where()
@@ -181,250 +178,7 @@ assert set(FLOAT_FUNCTIONS) <= set(NUMPY_FUNCTIONS), set(FLOAT_FUNCTIONS) - set(
 
 
 # ---------------------------------------------------------------------------
-# Finding the groups: one pass over the graph, one guided pass per sample
-
-
-def _consumer_counts(root: Value) -> dict[Value, int]:
-    """How many edges lead into each Value of the graph (the root: none)."""
-    counts: dict[Value, int] = {root: 0}
-    stack = [root]
-    while stack:
-        for parent in stack.pop().parents:
-            if parent in counts:
-                counts[parent] += 1
-            else:
-                counts[parent] = 1
-                stack.append(parent)
-    return counts
-
-
-def _flat_arguments(node: Value) -> list[Any]:
-    """A node's arguments in order, sequences (``dot``'s weights) spread out."""
-    found: list[Any] = []
-    for argument in node.arguments.values():
-        if type(argument) is tuple:
-            found.extend(argument)
-        else:
-            found.append(argument)
-    return found
-
-
-@dataclass
-class _Template:
-    """The first sample's subgraph, and what every other sample must match."""
-
-    nodes: list[Value]  # interior nodes, parents first; the term last
-    ops: list[str]
-    uses: list[int]  # edges into each node from inside the sample (the term: 1)
-    places: list[Value]  # the first sample's leaves, by place
-    # per node: segments of its parents, ("n", start, stop, run, positions) for interior
-    # nodes and ("l", start, stop, places, leaves, number) for leaves
-    segments: list[list[tuple[Any, ...]]]
-    pattern: dict[int, tuple[bool, ...]]  # nodes with constants: which arguments are Values
-    runs: int
-    fanin: list[int]
-    leaf_segments: list[tuple[int, ...]]  # the places of each leaf segment
-
-
-def _template(term: Value) -> _Template:
-    nodes: list[Value] = []
-    index: dict[Value, int] = {}
-    stack: list[tuple[Value, bool]] = [(term, False)]
-    while stack:  # iterative post-order
-        node, expanded = stack.pop()
-        if node in index:
-            continue
-        if expanded:
-            index[node] = len(nodes)
-            nodes.append(node)
-            continue
-        stack.append((node, True))
-        stack.extend((p, False) for p in reversed(node.parents) if not p.is_leaf and p not in index)
-    places: list[Value] = []
-    place: dict[Value, int] = {}
-    uses = [0] * len(nodes)
-    uses[-1] = 1
-    segments: list[list[tuple[Any, ...]]] = []
-    runs: dict[tuple[int, ...], int] = {}
-    leaf_segments: list[tuple[int, ...]] = []
-    pattern: dict[int, tuple[bool, ...]] = {}
-    for j, node in enumerate(nodes):
-        refs: list[tuple[str, int]] = []
-        for parent in node.parents:
-            if parent.is_leaf:
-                if parent not in place:
-                    place[parent] = len(places)
-                    places.append(parent)
-                refs.append(("l", place[parent]))
-            else:
-                uses[index[parent]] += 1
-                refs.append(("n", index[parent]))
-        node_segments: list[tuple[Any, ...]] = []
-        start = 0
-        while start < len(refs):
-            stop = start
-            while stop < len(refs) and refs[stop][0] == refs[start][0]:
-                stop += 1
-            items = tuple(ref for _, ref in refs[start:stop])
-            if refs[start][0] == "n":
-                run = runs.setdefault(items, len(runs))
-                node_segments.append(("n", start, stop, run, items))
-            else:
-                node_segments.append(("l", start, stop, items, tuple(places[i] for i in items),
-                                      len(leaf_segments)))
-                leaf_segments.append(items)
-            start = stop
-        segments.append(node_segments)
-        arguments = _flat_arguments(node)
-        if len(node.parents) != len(arguments):
-            pattern[j] = tuple(isinstance(x, Value) for x in arguments)
-    ops = [node.op for node in nodes]
-    fanin = [len(node.parents) for node in nodes]
-    return _Template(nodes, ops, uses, places, segments, pattern, len(runs), fanin, leaf_segments)
-
-
-class _Mismatch(Exception):
-    """A sample differs from the template: no group."""
-
-
-class _Unshare(Exception):
-    """A leaf place thought shared differs in this sample: it is per-sample."""
-
-    def __init__(self, place: int) -> None:
-        self.place = place
-
-
-@dataclass
-class _Group:
-    """Same-shaped per-sample subgraphs feeding one ``sum`` node, matched to a template."""
-
-    consumer: Value
-    template: _Template
-    shared: list[bool]
-    own: dict[int, list[Value]]  # per-sample leaf place: its leaf in each sample
-    constants: dict[int, list[tuple[float, ...]]]  # node position: its constants per sample
-    observed: dict[int, list[Value]]  # node position: that node in each sample
-    size: int
-    members: list[list[Value]] = field(default_factory=list)
-
-
-def _match(
-    term: Value, template: _Template, counts: dict[Value, int], shared: list[bool],
-    all_shared: list[bool],
-) -> tuple[list[Value], dict[int, Value], dict[int, tuple[float, ...]]]:
-    """This sample's nodes by template position, its per-sample leaves and constants.
-
-    ``all_shared`` says, per leaf segment, whether all its places are shared: then one
-    tuple comparison checks them all.
-    """
-    size = len(template.nodes)
-    nodes: list[Any] = [None] * size
-    nodes[-1] = term
-    leaves: dict[int, Value] = {}
-    constants: dict[int, tuple[float, ...]] = {}
-    resolved: list[Any] = [None] * template.runs
-    for j in range(size - 1, -1, -1):
-        node = nodes[j]
-        if node.op != template.ops[j] or counts[node] != template.uses[j]:
-            raise _Mismatch
-        parents = node.parents
-        if len(parents) != template.fanin[j]:
-            raise _Mismatch
-        for segment in template.segments[j]:
-            kind, start, stop = segment[0], segment[1], segment[2]
-            got = parents[start:stop]
-            if kind == "n":
-                run = segment[3]
-                if resolved[run] is not None:
-                    if got != resolved[run]:
-                        raise _Mismatch
-                    continue
-                for parent, position in zip(got, segment[4]):
-                    current = nodes[position]
-                    if current is None:
-                        if parent.is_leaf:
-                            raise _Mismatch
-                        nodes[position] = parent
-                    elif current is not parent:
-                        raise _Mismatch
-                resolved[run] = got
-            else:
-                places, expected = segment[3], segment[4]
-                if all_shared[segment[5]] and got == expected:
-                    continue
-                for parent, place, first in zip(got, places, expected):
-                    if shared[place]:
-                        if parent is not first:
-                            raise _Unshare(place)
-                        continue
-                    if not parent.is_leaf or leaves.setdefault(place, parent) is not parent:
-                        raise _Mismatch
-        pattern = template.pattern.get(j)
-        if pattern is not None:
-            arguments = _flat_arguments(node)
-            if tuple(isinstance(x, Value) for x in arguments) != pattern:
-                raise _Mismatch
-            constants[j] = tuple(x for x in arguments if not isinstance(x, Value))
-    return nodes, leaves, constants
-
-
-def _group(consumer: Value, counts: dict[Value, int], watched: set[Value]) -> _Group | None:
-    terms = consumer.parents
-    template = _template(terms[0])
-    shared = [True] * len(template.places)
-    own: dict[int, list[Value]] = {}
-    constants: dict[int, list[tuple[float, ...]]] = {j: [] for j in template.pattern}
-    observed: dict[int, list[Value]] = {}
-    members: list[list[Value]] = []
-    all_shared = [True] * len(template.leaf_segments)
-    i = 0
-    while i < len(terms):
-        try:
-            nodes, leaves, found = _match(terms[i], template, counts, shared, all_shared)
-        except _Mismatch:
-            return None
-        except _Unshare as unshare:
-            shared[unshare.place] = False
-            own[unshare.place] = [template.places[unshare.place]] * i
-            all_shared = [all(shared[p] for p in places) for places in template.leaf_segments]
-            continue  # this sample again, with that place per-sample
-        for place, leaf_list in own.items():
-            leaf_list.append(leaves.get(place, template.places[place]))
-        for j, values in found.items():
-            constants[j].append(values)
-        members.append(nodes)
-        i += 1
-    if watched:
-        for j in range(len(template.nodes)):
-            column = [nodes[j] for nodes in members]
-            if any(node in watched for node in column):
-                observed[j] = column
-    group = _Group(consumer, template, shared, own, constants, observed, len(terms))
-    group.members = members
-    return group
-
-
-def _find_groups(root: Value, counts: dict[Value, int], watched: set[Value]) -> list[_Group]:
-    """The outermost sums whose terms are same-shaped, self-contained subgraphs."""
-    groups = []
-    claimed: set[Value] = set()
-    stack, seen = [root], {root}
-    while stack:
-        node = stack.pop()
-        op = node.operation
-        if (op is not None and op.arity == 0 and len(op.roles) == 1 and node not in claimed
-                and len(node.parents) >= MIN_GROUP
-                and not any(p.is_leaf for p in node.parents)
-                and len(set(node.parents)) == len(node.parents)):
-            group = _group(node, counts, watched)
-            if group is not None:
-                groups.append(group)
-                continue
-        for parent in node.parents:
-            if parent not in seen:
-                seen.add(parent)
-                stack.append(parent)
-    return groups
+# The graph outside the batches (found by autograd_scalar.batches)
 
 
 def _flat_order(root: Value, stops: set[Value]) -> list[Value]:
@@ -449,25 +203,33 @@ def _flat_order(root: Value, stops: set[Value]) -> list[Value]:
 # Array code for one group
 
 
+class _Axes(Enum):
+    """What an array expression holds, by the axes it has."""
+
+    SCALAR = "one number"
+    ROW = "one number per column of a block: a row of width numbers"
+    SAMPLES = "one number per sample and column: shape (samples, width)"
+
+
 @dataclass(frozen=True)
 class _Shape:
-    """What an array expression holds: one number (``s``), one per column of a block (``r``,
-    a row of ``width``), or one per sample and column (``p``, shape ``(n, width)``)."""
+    """The axes an array expression has, and its number of columns."""
 
-    kind: str
+    axes: _Axes
     width: int = 1
 
     def join(self, other: _Shape) -> _Shape:
-        if self.kind == "p" or other.kind == "p":
-            return _Shape("p", max(self.width if self.kind != "s" else 1,
-                                   other.width if other.kind != "s" else 1))
-        if self.kind == "r" or other.kind == "r":
-            return _Shape("r", max(self.width, other.width))
+        """The shape of an expression combining these two (numpy's broadcast)."""
+        if self.axes is _Axes.SAMPLES or other.axes is _Axes.SAMPLES:
+            return _Shape(_Axes.SAMPLES, max(self.width if self.axes is not _Axes.SCALAR else 1,
+                                             other.width if other.axes is not _Axes.SCALAR else 1))
+        if self.axes is _Axes.ROW or other.axes is _Axes.ROW:
+            return _Shape(_Axes.ROW, max(self.width, other.width))
         return self
 
 
-SCALAR = _Shape("s")
-COLUMN = _Shape("p", 1)
+SCALAR = _Shape(_Axes.SCALAR)
+COLUMN = _Shape(_Axes.SAMPLES, 1)
 
 
 def _reduce(text: str, shape: _Shape, to: _Shape, count: str | None = None) -> str:
@@ -477,13 +239,14 @@ def _reduce(text: str, shape: _Shape, to: _Shape, count: str | None = None) -> s
     has no sample axis (it is the same in every sample) and ``to`` has none either, the
     sum over the samples is ``count`` times it.
     """
-    if count and to.kind != "p" and shape.kind != "p":
+    if count and to.axes is not _Axes.SAMPLES and shape.axes is not _Axes.SAMPLES:
         text = f"{count} * ({text})"
-    if to.kind == "s" and shape.kind != "s":
+    if to.axes is _Axes.SCALAR and shape.axes is not _Axes.SCALAR:
         return f"({text}).sum()"
-    if to.kind == "r" and shape.kind == "p":
+    if to.axes is _Axes.ROW and shape.axes is _Axes.SAMPLES:
         return f"({text}).sum(0)"
-    if to.kind == "p" and to.width == 1 and shape.kind == "p" and shape.width > 1:
+    if (to.axes is _Axes.SAMPLES and to.width == 1 and shape.axes is _Axes.SAMPLES
+            and shape.width > 1):
         return f"({text}).sum(1, keepdims=True)"
     return text
 
@@ -520,7 +283,7 @@ class _Sink:
         term = _reduce(term, shape, self.shape, count)
         if self.mode == "add.at":
             return [f"add.at(G, {self.target}, ({term}).ravel())"]
-        if self.mode == "ravel" and shape.kind != "s":
+        if self.mode == "ravel" and shape.axes is not _Axes.SCALAR:
             return [f"{self.target} += ({term}).ravel()"]
         return [f"{self.target} += {term}"]
 
@@ -590,9 +353,10 @@ class _Step:
 class _GroupWriter:
     """Writes one group's forward and backward array code."""
 
-    def __init__(self, k: int, group: _Group, leaves: _ArrayLeaves,
-                 namespace: dict[str, Any]) -> None:
+    def __init__(self, k: int, group: Batch, observed: dict[int, list[Value]],
+                 leaves: _ArrayLeaves, namespace: dict[str, Any]) -> None:
         self.k, self.group, self.leaves, self.namespace = k, group, leaves, namespace
+        self.observed_nodes = observed
         self.template = group.template
         self.steps: list[_Step] = []
         self.location: dict[int, _Ref] = {}
@@ -760,7 +524,7 @@ class _GroupWriter:
             leaf = self.template.places[value]
             return _Ref(self.leaves.scalar(i), SCALAR, _Sink(f"G[{i}]", SCALAR), leaf.label)
         c = self.place_column[value]
-        labels = [leaf.label for leaf in self.group.own[value]]
+        labels = [leaf.label for leaf in self.group.own_leaves[value]]
         return _Ref(f"X{self.k}[{c}]", COLUMN, _Sink(f"GX{self.k}[{c}]", COLUMN), labels)
 
     def _lower(self, j: int) -> None:
@@ -782,7 +546,7 @@ class _GroupWriter:
         for ref in operands.values():
             shape = shape.join(ref.shape)
         if len(members) > 1:
-            shape = _Shape("p", len(members))
+            shape = _Shape(_Axes.SAMPLES, len(members))
         out = self._var(shape)
         texts = {name: ref.text for name, ref in operands.items()}
         check = ""
@@ -805,7 +569,7 @@ class _GroupWriter:
                 if ref.sink is not None:
                     term = template.format(**fields)
                     lines += ref.sink.lines(term, _term_shape(template, shapes), writer,
-                                            aggregated=shape.kind == "s")
+                                            aggregated=shape.axes is _Axes.SCALAR)
             return lines
 
         self.steps.append(_Step(out, forward.format(**texts), backward, check))
@@ -835,12 +599,13 @@ class _GroupWriter:
         if any(r[0] != kind for r in refs) or kind in ("node", "sample"):
             return None
         if kind == "const":
-            return _Ref(self.leaves.constant("K", [r[1] for r in refs]), _Shape("r", len(refs)))
+            row = self.leaves.constant("K", [r[1] for r in refs])
+            return _Ref(row, _Shape(_Axes.ROW, len(refs)))
         if kind == "column":
             matrix = np.hstack([self.columns[r[1]] for r in refs])
-            return _Ref(self.constant(matrix), _Shape("p", len(refs)))
+            return _Ref(self.constant(matrix), _Shape(_Axes.SAMPLES, len(refs)))
         text, sink = self.leaves.row([self.template.places[r[1]] for r in refs])
-        return _Ref(text, _Shape("r", len(refs)), sink)
+        return _Ref(text, _Shape(_Axes.ROW, len(refs)), sink)
 
     def _lower_map(self, members: list[int]) -> None:
         """One element-wise op over the columns of blocks."""
@@ -854,7 +619,7 @@ class _GroupWriter:
     def _inputs(self, refs: list[tuple[str, Any]]) -> _Ref:
         """A layer's inputs as one (samples, inputs) array: a block, or columns put together."""
         found = self._block_operand(refs) if len(refs) > 1 else self._ref(refs[0])
-        width = _Shape("p", len(refs))
+        width = _Shape(_Axes.SAMPLES, len(refs))
         if found is not None and found.shape == width:
             return found
         if all(kind in ("column", "const") for kind, _ in refs):
@@ -888,14 +653,14 @@ class _GroupWriter:
             b_text, b_sink = self.leaves.row([self.template.places[r[1]] for r in bias_refs])
         else:
             b_text, b_sink = self._bias_row([r[1] for r in bias_refs]), None
-        out = self._var(_Shape("p", len(members)))
+        out = self._var(_Shape(_Axes.SAMPLES, len(members)))
         forward = f"{x.text} @ {w_text}.T" + (f" + {b_text}" if b_text else "")
 
         def backward(writer: _GroupWriter) -> list[str]:
             g = writer.gradient(out, full=True)
             if g is None:
                 return []
-            lines = w_sink.lines(f"({g}.T @ {x.text})", _Shape("r", len(weights)), writer,
+            lines = w_sink.lines(f"({g}.T @ {x.text})", _Shape(_Axes.ROW, len(weights)), writer,
                                  aggregated=True)  # the product sums over the samples
             if b_sink is not None:
                 lines += b_sink.lines(g, out.shape, writer)
@@ -929,7 +694,7 @@ class _GroupWriter:
                  for name, role in zip(op.operands, op.roles)}
         # Every operand a whole block of `count` columns, or a constant the same for all.
         terms: list[dict[str, _Ref]]
-        if all(ref is not None and (ref.shape == _Shape("p", count) or ref.sink is None)
+        if all(ref is not None and (ref.shape == _Shape(_Axes.SAMPLES, count) or ref.sink is None)
                for ref in whole.values()):
             terms = [{name: ref for name, ref in whole.items() if ref is not None}]
             rows = True
@@ -962,9 +727,9 @@ class _GroupWriter:
                     if term[name].sink is not None:
                         lines += term[name].sink.lines(
                             template.format(**fields), _term_shape(template, shapes), writer,
-                            aggregated=shape.kind == "s")
+                            aggregated=shape.axes is _Axes.SCALAR)
             if bias.sink is not None:
-                lines += bias.sink.lines(g, g_shape, writer, aggregated=shape.kind == "s")
+                lines += bias.sink.lines(g, g_shape, writer, aggregated=shape.axes is _Axes.SCALAR)
             return lines
 
         self.steps.append(_Step(out, text, backward))
@@ -1008,7 +773,7 @@ class _GroupWriter:
 
     def observed(self) -> list[str]:
         """The array expressions of the observed template nodes, in position order."""
-        return [self.location[j].text for j in sorted(self.group.observed)]
+        return [self.location[j].text for j in sorted(self.observed_nodes)]
 
     def backward_lines(self, incoming: str, indent: str) -> list[str]:
         # Column-wise gradients need their block's gradient allocated; find them first.
@@ -1076,12 +841,13 @@ class _ArrayLeaves:
         indices = [self.index(leaf) for leaf in leaves]
         if new or indices == list(range(indices[0], indices[0] + len(indices))):
             where = f"{indices[0]}:{indices[-1] + 1}"
-            return f"D[{where}]", _Sink(f"G[{where}]", _Shape("r", len(leaves)), "ravel"), where
+            sink = _Sink(f"G[{where}]", _Shape(_Axes.ROW, len(leaves)), "ravel")
+            return f"D[{where}]", sink, where
         name = self.constant("I", indices)
         self.namespace[name] = np.array(indices, dtype=np.intp)
         mode = "add.at" if len(set(indices)) != len(indices) else "ravel"
         target = name if mode == "add.at" else f"G[{name}]"
-        return f"D[{name}]", _Sink(target, _Shape("r", len(leaves)), mode), name
+        return f"D[{name}]", _Sink(target, _Shape(_Axes.ROW, len(leaves)), mode), name
 
     def row(self, leaves: list[Value]) -> tuple[str, _Sink]:
         text, sink, _ = self._place(leaves)
@@ -1174,7 +940,7 @@ class ArrayGraph(CompiledGraph):
     def __init__(self, root: Value, writer: _ArrayWriter) -> None:
         self.root = root
         self.source = writer.source()
-        self.filename, namespace = _run(self.source)
+        self.filename, namespace = run_source(self.source)
         namespace.update(writer.namespace)
         self._built = [True]
         namespace["check"] = _check(self._built)
@@ -1189,7 +955,7 @@ class ArrayGraph(CompiledGraph):
         self._observed_index: dict[Value, int] | None = None
         group = writer.groups[0] if writer.groups else None
         self.sample_leaves: list[Value] = (
-            [group.template.places[p] for p in sorted(group.own)] if group else [])
+            [group.template.places[p] for p in sorted(group.own_leaves)] if group else [])
 
     def _inputs(self, samples: Any) -> list[Any]:
         writer = self._writer
@@ -1197,7 +963,7 @@ class ArrayGraph(CompiledGraph):
         data = np.fromiter(map(_DATA, writer.leaves.leaves), float, len(writer.leaves.leaves))
         arrays: list[Any] = []
         for k, group in enumerate(writer.groups):
-            places = sorted(group.own)
+            places = sorted(group.own_leaves)
             if samples is not None and k == 0:
                 rows = np.asarray(samples, dtype=float)
                 if rows.ndim != 2 or rows.shape[1] != len(places):
@@ -1210,7 +976,7 @@ class ArrayGraph(CompiledGraph):
                         f"constants ({writer.fixed[k]}); make them leaves to vary them")
                 arrays.append(np.ascontiguousarray(rows.T).reshape(len(places), -1, 1))
                 continue
-            leaves = [leaf for p in places for leaf in group.own[p]]
+            leaves = [leaf for p in places for leaf in group.own_leaves[p]]
             arrays.append(np.fromiter(map(_DATA, leaves), float, len(leaves)).reshape(
                 len(places), group.size, 1))
         sizes = [float(a.shape[1]) if a.size else float(g.size)
@@ -1218,7 +984,7 @@ class ArrayGraph(CompiledGraph):
         return [flat, data, sizes, *arrays]
 
     def __call__(self, samples: Any = None) -> float:
-        value, flat_grads, G, _ = self._run(samples)
+        value, flat_grads, G, _ = self.run_source(samples)
         for leaf, grad in zip(self._writer.flat_leaves, flat_grads):
             leaf.grad += grad
         for leaf, grad in zip(self._writer.leaves.leaves, G.tolist()):
@@ -1240,7 +1006,7 @@ class ArrayGraph(CompiledGraph):
         if plan is None or plan[0] is not optimizer:
             plan = self._plans[id(optimizer)] = (optimizer, *self._plan(optimizer.params))
         _, from_array, from_flat, others, in_order = plan
-        value, flat_grads, G, D = self._run(samples)
+        value, flat_grads, G, D = self.run_source(samples)
         if not math.isfinite(value):
             return value
         params = optimizer.params
@@ -1282,7 +1048,7 @@ class ArrayGraph(CompiledGraph):
                     and all(p is leaf for p, leaf in zip(params, leaves)))
         return columns(pairs), columns(flat_pairs), others, in_order
 
-    def _run(self, samples: Any) -> tuple[float, Any, Any, Any]:
+    def run_source(self, samples: Any) -> tuple[float, Any, Any, Any]:
         """Replay; writes the per-sample leaves' gradients and the observed values, and
         returns the rest: (value, flat leaves' gradients, array leaves' G, their data D)."""
         arguments = self._inputs(samples)
@@ -1294,9 +1060,9 @@ class ArrayGraph(CompiledGraph):
             raise self._eager_error(error) from None
         if samples is None:
             for group, grads in zip(self._writer.groups, per_sample):
-                if not group.own:
+                if not group.own_leaves:
                     continue
-                leaves = [leaf for p in sorted(group.own) for leaf in group.own[p]]
+                leaves = [leaf for p in sorted(group.own_leaves) for leaf in group.own_leaves[p]]
                 for leaf, grad in zip(leaves, grads.ravel().tolist()):
                     leaf.grad += grad
             self._write_observed()
@@ -1319,9 +1085,9 @@ class ArrayGraph(CompiledGraph):
 
     def _write_observed(self) -> None:
         arrays = iter(self._last)
-        for group in self._writer.groups:
-            for j in sorted(group.observed):
-                for node, number in zip(group.observed[j],
+        for group, observed in zip(self._writer.groups, self._writer.observed_in):
+            for j in sorted(observed):
+                for node, number in zip(observed[j],
                                         np.broadcast_to(next(arrays), (group.size, 1))
                                         .ravel().tolist()):
                     node.data = number
@@ -1343,9 +1109,9 @@ class ArrayGraph(CompiledGraph):
         if self._observed_index is None:
             self._observed_index = {}
             position = 0
-            for group in self._writer.groups:
-                for j in sorted(group.observed):
-                    for member in group.observed[j]:
+            for observed in self._writer.observed_in:
+                for j in sorted(observed):
+                    for member in observed[j]:
                         self._observed_index[member] = position
                     position += 1
         found = self._observed_index.get(node)
@@ -1405,12 +1171,12 @@ class TorchLoss:
             if isinstance(value, np.ndarray):
                 namespace[name] = torch.from_numpy(value.copy())
         for k, group in enumerate(writer.groups):
-            places = sorted(group.own)
-            numbers = [[leaf.data for leaf in group.own[p]] for p in places]
+            places = sorted(group.own_leaves)
+            numbers = [[leaf.data for leaf in group.own_leaves[p]] for p in places]
             namespace[f"X{k}"] = torch.tensor(numbers, dtype=torch.float64).reshape(
                 len(places), group.size, 1)
             namespace[f"N{k}"] = float(group.size)
-        _, found = _run(self.source)
+        _, found = run_source(self.source)
         found.update(namespace)
         self._loss = found["loss"]
 
@@ -1433,7 +1199,7 @@ class _ArrayWriter:
     """Generates ``replay`` and ``forward``: float code for the graph outside the groups,
     array code for each group, at the place of its ``sum``."""
 
-    def __init__(self, root: Value, groups: list[_Group], watched: set[Value]) -> None:
+    def __init__(self, root: Value, groups: list[Batch], watched: set[Value]) -> None:
         self.root = root
         self.groups = groups
         self.namespace: dict[str, Any] = {
@@ -1451,19 +1217,17 @@ class _ArrayWriter:
         if root.is_leaf:
             used.append(root)
         self.flat_leaves = list(dict.fromkeys(used))
-        self.names = _Names()
-        for i, (leaf, name) in enumerate(zip(self.flat_leaves, _leaf_names(self.flat_leaves))):
-            name = f"l{i}" if _RESERVED.fullmatch(name) else name
-            self.names.value[leaf] = name
-            self.names.grad[leaf] = f"d_{name}" if not re.fullmatch(r"l\d+", name) else f"g{name}"
+        self.names = Names()
+        self.names.name_leaves(self.flat_leaves, _RESERVED)
         for i, node in enumerate(self.flat):
             self.names.value[node], self.names.grad[node] = f"v{i}", f"g{i}"
             self._mean(node)
         self.observed_flat = [n for n in self.flat if n in watched]
         self.leaves = _ArrayLeaves(self.namespace)
         self.leaves.names.update(self.names.value.values())
-        self.writers = [_GroupWriter(k, g, self.leaves, self.namespace)
-                        for k, g in enumerate(groups)]
+        self.observed_in = [group.observed(watched) for group in groups]
+        self.writers = [_GroupWriter(k, g, observed, self.leaves, self.namespace)
+                        for k, (g, observed) in enumerate(zip(groups, self.observed_in))]
         self.fixed = [", ".join(w.sample_constants) for w in self.writers]
         self.vector_code = {n: self._vector(n) for n in self.flat if n in self.vector}
 
@@ -1488,11 +1252,11 @@ class _ArrayWriter:
         w_text, w_sink, _ = self.leaves._place(list(arguments["weights"]))
         if arguments["weights"] == arguments["inputs"]:  # p · p, a sum of squares: 2 p each
             return f"float({w_text} @ {w_text}){bias}", w_sink.lines(
-                f"(2.0 * {g}) * {w_text}", _Shape("r"), None)
+                f"(2.0 * {g}) * {w_text}", _Shape(_Axes.ROW), None)
         x_text, x_sink, _ = self.leaves._place(list(arguments["inputs"]))
         return f"float({w_text} @ {x_text}){bias}", [
-            *w_sink.lines(f"{g} * {x_text}", _Shape("r"), None),
-            *x_sink.lines(f"{g} * {w_text}", _Shape("r"), None),
+            *w_sink.lines(f"{g} * {x_text}", _Shape(_Axes.ROW), None),
+            *x_sink.lines(f"{g} * {w_text}", _Shape(_Axes.ROW), None),
         ]
 
     def _signature(self, name: str) -> str:
@@ -1522,15 +1286,15 @@ class _ArrayWriter:
                 bias = node.arguments["bias"]
                 extra = "" if bias == 0.0 else f" + {literal(bias)}"
                 term = writer.term
-                total = (f"({term.text}).sum()" if term.shape.kind == "p"
+                total = (f"({term.text}).sum()" if term.shape.axes is _Axes.SAMPLES
                          else f"{writer.count} * {term.text}")  # the same in every sample
                 lines.append(f"    {target} = {scalar}({total}){extra}")
             elif node in self.vector:
                 code = self.vector_code[node][0]
                 lines.append(f"    {target} = {code[len('float'):] if tensors else code}")
             else:
-                expression = _array_forward(node, self.names) if tensors else _forward(
-                    node, self.names)
+                expression = (_array_forward(node, self.names) if tensors
+                              else forward_expression(node, self.names))
                 lines.append(f"    {target} = {expression}")
         return lines
 
@@ -1587,7 +1351,7 @@ class _ArrayWriter:
             elif node in self.vector:
                 lines += [f"    {line}" for line in self.vector_code[node][1]]
             else:
-                lines += _float_backward(node, names, "    ")
+                lines += backward_lines(node, names, "    ")
         return lines
 
     def source(self) -> str:
@@ -1612,14 +1376,14 @@ class _ArrayWriter:
         return "\n".join(replay) + "\n\n\n" + "\n".join(only_forward) + "\n"
 
 
-def _array_forward(node: Value, names: _Names) -> str:
+def _array_forward(node: Value, names: Names) -> str:
     """The expression computing a flat ``node`` with its op's numpy form."""
     op: Op = node.operation  # type: ignore[assignment]
     forward = numpy_form(op)[0]
-    operands = _operand_names(node, names)
+    operands = operand_names(node, names)
     if op.arity:
         return forward.format(**operands)
-    terms = [forward.format(**_term_fields(node, operands, k))
+    terms = [forward.format(**term_fields(node, operands, k))
              for k in range(len(operands[op.roles[0]]))]
     return " + ".join([*terms, str(operands["bias"])])
 
@@ -1640,6 +1404,6 @@ def compile_numpy(root: Value, observe: Iterable[Value] = ()) -> ArrayGraph:
     if not isinstance(root, Value):
         raise TypeError(f"compile_graph needs a Value, not {type(root).__name__}")
     watched = set(observe)
-    counts = _consumer_counts(root)
-    groups = _find_groups(root, counts, watched)
+    counts = consumer_counts(root)
+    groups = find_batches(root, counts)
     return ArrayGraph(root, _ArrayWriter(root, groups, watched))
