@@ -1,9 +1,9 @@
 """Replay a batch's graph as numpy array code: every sample at once, neurons as matrix products.
 
-``compile_graph(loss, backend="numpy")`` finds, like the float replay, the
-groups of same-shaped per-sample subgraphs that feed a ``sum`` (the terms of a
-batch loss), and writes each group's body once as array code over a sample
-axis:
+``compile_graph(loss, backend="numpy")`` takes the batches the float replay
+loops over (:func:`~autograd_scalar.batches.find_batches`: the same-shaped
+per-sample subgraphs that feed a ``sum``, the terms of a batch loss), and writes
+each one's body once as array code over a sample axis:
 
 * a per-sample leaf (an input) is a column, gathered once per replay; a
   per-sample constant (an input given as a number, a target) is a column fixed
