@@ -99,6 +99,8 @@ class SampleTemplate:
     """Each node's op."""
     uses: list[int]
     """Edges into each node from inside the sample (the term: 1, from the sum)."""
+    fanin: list[int]
+    """How many parents each node has."""
     places: list[Value]
     """The first sample's leaves, by place."""
     place_uses: list[int]
@@ -170,7 +172,8 @@ class SampleTemplate:
             arguments = flat_arguments(node)
             if len(node.parents) != len(arguments):
                 value_arguments[j] = tuple(isinstance(x, Value) for x in arguments)
-        return cls(nodes, [node.op for node in nodes], uses, places, place_uses, segments,
+        return cls(nodes, [node.op for node in nodes], uses,
+                   [len(node.parents) for node in nodes], places, place_uses, segments,
                    value_arguments, len(runs), leaf_segments)
 
 
@@ -367,7 +370,7 @@ def _match(
         if node.op != template.ops[j] or counts[node] != template.uses[j]:
             raise _Mismatch
         parents = node.parents
-        if len(parents) != len(template.nodes[j].parents):
+        if len(parents) != template.fanin[j]:
             raise _Mismatch
         for segment in template.segments[j]:
             got = parents[segment.start:segment.stop]
