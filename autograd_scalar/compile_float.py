@@ -26,6 +26,7 @@ from .batches import Batch, find_batches
 from .emit import (
     Names,
     backward_lines,
+    backward_start,
     forward_expression,
     last_frame,
     literal,
@@ -275,16 +276,9 @@ class _FloatWriter:
 
     def _backward_lines(self) -> list[str]:
         names = self.names
-        lines = ["    # backward"]
-        leaf_grads = [names.grad[leaf] for leaf in self.leaves]
-        for start in range(0, len(leaf_grads), 100):
-            lines.append(f"    {' = '.join(leaf_grads[start:start + 100])} = 0.0")
-        names.assigned.update(leaf_grads)
-        root = self.root
-        if root.is_leaf:
-            return [*lines, f"    {names.grad[root]} += 1.0"]
-        lines.append(f"    {names.grad[root]} = 1.0")
-        names.assigned.add(names.grad[root])
+        lines = ["    # backward", *backward_start(names, self.leaves, self.root)]
+        if self.root.is_leaf:
+            return lines
         for node in reversed(self.flat):
             k = self.by_consumer.get(node)
             if k is None:

@@ -49,6 +49,7 @@ from .compile_float import CompiledGraph
 from .emit import (
     Names,
     backward_lines,
+    backward_start,
     forward_expression,
     literal,
     operand_names,
@@ -1334,16 +1335,10 @@ class _ArrayWriter:
 
     def _backward_lines(self) -> list[str]:
         names = self.names
-        lines = ["    # backward", "    G = zeros_like(D)"]
-        grads = [names.grad[leaf] for leaf in self.flat_leaves]
-        for start in range(0, len(grads), 100):
-            lines.append(f"    {' = '.join(grads[start:start + 100])} = 0.0")
-        names.assigned.update(grads)
-        root = self.root
-        if root.is_leaf:
-            return [*lines, f"    {names.grad[root]} += 1.0"]
-        lines.append(f"    {names.grad[root]} = 1.0")
-        names.assigned.add(names.grad[root])
+        lines = ["    # backward", "    G = zeros_like(D)",
+                 *backward_start(names, self.flat_leaves, self.root)]
+        if self.root.is_leaf:
+            return lines
         for node in reversed(self.flat):
             k = self.consumers.get(node)
             if k is not None:

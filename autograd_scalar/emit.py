@@ -42,6 +42,7 @@ __all__ = [
     "MAX_CHAIN",
     "Names",
     "backward_lines",
+    "backward_start",
     "forward_expression",
     "last_frame",
     "leaf_names",
@@ -231,6 +232,19 @@ def backward_lines(node: Value, names: Names, indent: str) -> list[str]:
             if isinstance(arguments[name], Value)
         ]
     return _nary_backward(node, names, operands, indent)
+
+
+def backward_start(names: Names, leaves: list[Value], root: Value) -> list[str]:
+    """The first lines of a backward pass: every leaf's gradient 0.0, then the root's 1.0
+    (added to its leaf's, when the root is itself a leaf, where backward stops)."""
+    grads = [names.grad[leaf] for leaf in leaves]
+    lines = [f"    {' = '.join(grads[start:start + 100])} = 0.0"
+             for start in range(0, len(grads), 100)]
+    names.assigned.update(grads)
+    if root.is_leaf:
+        return [*lines, f"    {names.grad[root]} += 1.0"]
+    names.assigned.add(names.grad[root])
+    return [*lines, f"    {names.grad[root]} = 1.0"]
 
 
 def _nary_backward(
