@@ -273,6 +273,15 @@ def find_batches(
     ``keep_shared`` are leaves that must be shared wherever they stand (a
     model's parameters): terms that differ in them, such as the neurons of a
     layer, are not samples.
+
+    >>> from autograd_scalar import Value, sum
+    >>> w = Value(2.0)
+    >>> [batch.size for batch in find_batches(sum([w * x for x in (1.0, 2.0, 3.0, 4.0)]))]
+    [4]
+    >>> find_batches(sum([w * x for x in (1.0, 2.0, 3.0)]))  # fewer than MIN_GROUP
+    []
+    >>> find_batches(sum([w * 1.0, w * 2.0, (w * 3.0).exp(), w * 4.0]))  # not one shape
+    []
     """
     if counts is None:
         counts = consumer_counts(root)
