@@ -40,7 +40,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import Enum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
@@ -260,6 +260,23 @@ def _term_shape(template: str, shapes: dict[str, _Shape]) -> _Shape:
     return shape
 
 
+class _Source(Enum):
+    """Where array code reads an operand of a template node from."""
+
+    NODE = "another node of the sample; the operand's value is its position"
+    SHARED = "a leaf the same in every sample; the value is its place"
+    SAMPLE = "a leaf of each sample's own; the value is its place"
+    CONSTANT = "a number the same in every sample; the value is that number"
+    COLUMN = "a number of each sample's own; the value is the key of their column"
+
+
+class _Operand(NamedTuple):
+    """An operand of a template node: where it comes from, and which one it is there."""
+
+    source: _Source
+    value: Any
+
+
 @dataclass
 class _Ref:
     """An operand as array code reads it, and where a gradient for it goes (None: a constant)."""
@@ -381,8 +398,7 @@ class _GroupWriter:
     # --- operands -----------------------------------------------------------------------
 
     def _operand_refs(self, j: int) -> dict[str, Any]:
-        """Each argument of template node j: ("node", k), ("shared", place), ("sample", place),
-        ("const", value) or ("column", name); sequences as lists."""
+        """Each argument of template node j as an _Operand; sequences as lists."""
         node = self.template.nodes[j]
         columns = self.group.constants.get(j)
         position = 0
@@ -396,26 +412,27 @@ class _GroupWriter:
                     position += 1
                 elif x.is_leaf:
                     p = self.place_of[x]
-                    refs.append(("shared" if self.group.shared[p] else "sample", p))
+                    source = _Source.SHARED if self.group.shared[p] else _Source.SAMPLE
+                    refs.append(_Operand(source, p))
                 else:
-                    refs.append(("node", self.index[x]))
+                    refs.append(_Operand(_Source.NODE, self.index[x]))
             found[name] = refs if type(argument) is tuple else refs[0]
         return found
 
     def _constant(self, position: int, first: float,
-                  columns: list[tuple[float, ...]] | None) -> tuple[str, Any]:
+                  columns: list[tuple[float, ...]] | None) -> _Operand:
         if columns is None:
-            return ("const", first)
+            return _Operand(_Source.CONSTANT, first)
         values = np.array([row[position] for row in columns], dtype=float)
         same = values == values[0]
         if bool(same.all()) and bool((np.signbit(values) == np.signbit(values[0])).all()):
-            return ("const", first)
+            return _Operand(_Source.CONSTANT, first)
         key = values.tobytes()
         self.columns.setdefault(key, values.reshape(-1, 1))  # the same numbers: one column
-        return ("column", key)
+        return _Operand(_Source.COLUMN, key)
 
-    def _flat_refs(self, j: int) -> list[tuple[str, Any]]:
-        found: list[tuple[str, Any]] = []
+    def _flat_refs(self, j: int) -> list[_Operand]:
+        found: list[_Operand] = []
         for refs in self.refs[j].values():
             found.extend(refs if type(refs) is list else [refs])
         return found
@@ -424,7 +441,8 @@ class _GroupWriter:
         """Nodes whose value is the same in every sample (from shared leaves and constants)."""
         uniform: set[int] = set()
         for j in range(len(self.template.nodes)):
-            if all(kind in ("shared", "const") or (kind == "node" and ref in uniform)
+            if all(kind in (_Source.SHARED, _Source.CONSTANT)
+                   or (kind is _Source.NODE and ref in uniform)
                    for kind, ref in self._flat_refs(j)):
                 uniform.add(j)
         return uniform
@@ -433,7 +451,7 @@ class _GroupWriter:
         consumers: dict[int, list[int]] = {}
         for j in range(len(self.template.nodes)):
             for kind, ref in self._flat_refs(j):
-                if kind == "node" and j not in consumers.setdefault(ref, []):
+                if kind is _Source.NODE and j not in consumers.setdefault(ref, []):
                     consumers[ref].append(j)
         return consumers
 
@@ -448,9 +466,11 @@ class _GroupWriter:
                 continue
             refs = self.refs[j]
             inputs = [kind for kind, _ in refs["inputs"]]
-            if all(kind == "shared" for kind, _ in refs["weights"]) and refs["bias"][0] in (
-                    "shared", "const") and (all(k in ("node", "sample", "column") for k in inputs)
-                                            or all(k in ("column", "const") for k in inputs)):
+            weights_shared = all(kind is _Source.SHARED for kind, _ in refs["weights"])
+            bias_fixed = refs["bias"].source in (_Source.SHARED, _Source.CONSTANT)
+            per_sample = (all(k in (_Source.NODE, _Source.SAMPLE, _Source.COLUMN) for k in inputs)
+                          or all(k in (_Source.COLUMN, _Source.CONSTANT) for k in inputs))
+            if weights_shared and bias_fixed and per_sample:
                 layers.setdefault((tuple(refs["inputs"]), refs["bias"][0]), []).append(j)
         queue = []
         for members in layers.values():
@@ -481,7 +501,7 @@ class _GroupWriter:
                 if c in found or c in self.uniform or not node.operation.arity:  # type: ignore[union-attr]
                     continue
                 key = (node.op, tuple(
-                    "self" if ref == ("node", j) else "other" for ref in self._flat_refs(c)))
+                    "self" if ref == (_Source.NODE, j) else "other" for ref in self._flat_refs(c)))
                 slots = candidates.setdefault(key, [None] * len(members))
                 if slots[i] is None:
                     slots[i] = c
@@ -495,11 +515,12 @@ class _GroupWriter:
 
     def _liftable(self, slot: int, nodes: list[Any], column: dict[int, int]) -> bool:
         refs = [self._flat_refs(c)[slot] for c in nodes]
-        if all(ref[0] == "node" and ref[1] in column for ref in refs):
+        if all(ref.source is _Source.NODE and ref.value in column for ref in refs):
             return True
         if all(ref == refs[0] for ref in refs):
-            return refs[0][0] != "node" or refs[0][1] not in column
-        return all(ref[0] in ("shared", "const", "column") and ref[0] == refs[0][0]
+            return refs[0].source is not _Source.NODE or refs[0].value not in column
+        return all(ref.source in (_Source.SHARED, _Source.CONSTANT, _Source.COLUMN)
+                   and ref.source is refs[0].source
                    for ref in refs)
 
     # --- lowering -----------------------------------------------------------------------
@@ -509,18 +530,18 @@ class _GroupWriter:
         self.serial += 1
         return var
 
-    def _ref(self, ref: tuple[str, Any]) -> _Ref:
+    def _ref(self, ref: _Operand) -> _Ref:
         """How array code reads one operand."""
         kind, value = ref
-        if kind == "node":
+        if kind is _Source.NODE:
             return self.location[value]
-        if kind == "const":
+        if kind is _Source.CONSTANT:
             return _Ref(literal(value), SCALAR)
-        if kind == "column":
+        if kind is _Source.COLUMN:
             if value not in self.column_names:
                 self.column_names[value] = self.constant(self.columns[value])
             return _Ref(self.column_names[value], COLUMN)
-        if kind == "shared":
+        if kind is _Source.SHARED:
             i = self.leaves.index(self.template.places[value])
             leaf = self.template.places[value]
             return _Ref(self.leaves.scalar(i), SCALAR, _Sink(f"G[{i}]", SCALAR), leaf.label)
@@ -583,13 +604,13 @@ class _GroupWriter:
         for i, j in enumerate(members):
             self.location[j] = _Ref(f"{out.name}[:, {i}:{i + 1}]", COLUMN, _ColumnSink(out, i))
 
-    def _block_operand(self, refs: list[tuple[str, Any]]) -> _Ref | None:
+    def _block_operand(self, refs: list[_Operand]) -> _Ref | None:
         """The operand of a block op whose column i reads ``refs[i]``, or None if no array
         holds it: a whole block, one operand for all, or a row (a matrix) of constants or
         shared leaves."""
-        kind = refs[0][0]
-        if kind == "node" and all(r[0] == "node" for r in refs):
-            sinks = [self.location[r[1]].sink for r in refs]
+        kind = refs[0].source
+        if kind is _Source.NODE and all(r.source is _Source.NODE for r in refs):
+            sinks = [self.location[r.value].sink for r in refs]
             var = getattr(sinks[0], "var", None)
             if var is not None and var.shape.width == len(refs) and all(
                     isinstance(s, _ColumnSink) and s.var is var and s.column == i
@@ -597,15 +618,15 @@ class _GroupWriter:
                 return _Ref(var.name, var.shape, _VarSink(var))
         if all(r == refs[0] for r in refs):
             return self._ref(refs[0])
-        if any(r[0] != kind for r in refs) or kind in ("node", "sample"):
+        if any(r.source is not kind for r in refs) or kind in (_Source.NODE, _Source.SAMPLE):
             return None
-        if kind == "const":
-            row = self.leaves.constant("K", [r[1] for r in refs])
+        if kind is _Source.CONSTANT:
+            row = self.leaves.constant("K", [r.value for r in refs])
             return _Ref(row, _Shape(_Axes.ROW, len(refs)))
-        if kind == "column":
-            matrix = np.hstack([self.columns[r[1]] for r in refs])
+        if kind is _Source.COLUMN:
+            matrix = np.hstack([self.columns[r.value] for r in refs])
             return _Ref(self.constant(matrix), _Shape(_Axes.SAMPLES, len(refs)))
-        text, sink = self.leaves.row([self.template.places[r[1]] for r in refs])
+        text, sink = self.leaves.row([self.template.places[r.value] for r in refs])
         return _Ref(text, _Shape(_Axes.ROW, len(refs)), sink)
 
     def _lower_map(self, members: list[int]) -> None:
@@ -617,15 +638,15 @@ class _GroupWriter:
             operands[name] = operand
         self._elementwise(members, operands)
 
-    def _inputs(self, refs: list[tuple[str, Any]]) -> _Ref:
+    def _inputs(self, refs: list[_Operand]) -> _Ref:
         """A layer's inputs as one (samples, inputs) array: a block, or columns put together."""
         found = self._block_operand(refs) if len(refs) > 1 else self._ref(refs[0])
         width = _Shape(_Axes.SAMPLES, len(refs))
         if found is not None and found.shape == width:
             return found
-        if all(kind in ("column", "const") for kind, _ in refs):
+        if all(kind in (_Source.COLUMN, _Source.CONSTANT) for kind, _ in refs):
             size = self.group.size
-            matrix = np.hstack([self.columns[r] if kind == "column" else np.full((size, 1), r)
+            matrix = np.hstack([self.columns[r] if kind is _Source.COLUMN else np.full((size, 1), r)
                                 for kind, r in refs])
             return _Ref(self.constant(matrix), width)
         columns = [self._ref(r) for r in refs]
@@ -647,13 +668,13 @@ class _GroupWriter:
         """A layer: dots reading the same inputs with shared weights, as one matrix product."""
         refs = self.refs[members[0]]
         x = self._inputs(refs["inputs"])
-        weights = [self.template.places[r[1]] for j in members for r in self.refs[j]["weights"]]
+        weights = [self.template.places[r.value] for j in members for r in self.refs[j]["weights"]]
         w_text, w_sink = self.leaves.matrix(weights, len(members), len(refs["inputs"]))
         bias_refs = [self.refs[j]["bias"] for j in members]
-        if bias_refs[0][0] == "shared":
-            b_text, b_sink = self.leaves.row([self.template.places[r[1]] for r in bias_refs])
+        if bias_refs[0].source is _Source.SHARED:
+            b_text, b_sink = self.leaves.row([self.template.places[r.value] for r in bias_refs])
         else:
-            b_text, b_sink = self._bias_row([r[1] for r in bias_refs]), None
+            b_text, b_sink = self._bias_row([r.value for r in bias_refs]), None
         out = self._var(_Shape(_Axes.SAMPLES, len(members)))
         forward = f"{x.text} @ {w_text}.T" + (f" + {b_text}" if b_text else "")
 
