@@ -1,9 +1,9 @@
 """Replay a batch's graph as numpy array code: every sample at once, neurons as matrix products.
 
-``compile_graph(loss, backend="numpy")`` finds, like the float replay, the
-groups of same-shaped per-sample subgraphs that feed a ``sum`` (the terms of a
-batch loss), and writes each group's body once as array code over a sample
-axis:
+``compile_graph(loss, backend="numpy")`` takes the batches the float replay
+loops over (:func:`~autograd_scalar.batches.find_batches`: the same-shaped
+per-sample subgraphs that feed a ``sum``, the terms of a batch loss), and writes
+each one's body once as array code over a sample axis:
 
 * a per-sample leaf (an input) is a column, gathered once per replay; a
   per-sample constant (an input given as a number, a target) is a column fixed
@@ -39,22 +39,24 @@ import math
 import operator
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from enum import Enum
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
-from .compile import (
-    CompiledGraph,
-    _forward,
-    _leaf_names,
-    _Names,
-    _operand_names,
-    _run,
-    _term_fields,
+from .batches import Batch, consumer_counts, find_batches
+from .compile_float import CompiledGraph
+from .emit import (
+    Names,
+    backward_lines,
+    backward_start,
+    forward_expression,
     literal,
+    operand_names,
+    run_source,
+    term_fields,
 )
-from .compile import _backward as _float_backward
 from .engine import Value
 
 if TYPE_CHECKING:
@@ -65,10 +67,6 @@ from .ops import FUNCTIONS, OPS, Op, called_functions, template_names
 __all__ = [
     "NUMPY_FUNCTIONS", "NUMPY_HELPERS", "ArrayGraph", "TorchLoss", "compile_numpy", "numpy_form",
 ]
-
-MIN_GROUP = 4
-"""The fewest same-shaped terms worth array code instead of flat float code."""
-
 
 # ---------------------------------------------------------------------------
 # The numpy form of each op: its templates, with conditionals as where()
@@ -174,250 +172,7 @@ def numpy_form(op: Op) -> tuple[str, tuple[str, ...]]:
 
 
 # ---------------------------------------------------------------------------
-# Finding the groups: one pass over the graph, one guided pass per sample
-
-
-def _consumer_counts(root: Value) -> dict[Value, int]:
-    """How many edges lead into each Value of the graph (the root: none)."""
-    counts: dict[Value, int] = {root: 0}
-    stack = [root]
-    while stack:
-        for parent in stack.pop().parents:
-            if parent in counts:
-                counts[parent] += 1
-            else:
-                counts[parent] = 1
-                stack.append(parent)
-    return counts
-
-
-def _flat_arguments(node: Value) -> list[Any]:
-    """A node's arguments in order, sequences (``dot``'s weights) spread out."""
-    found: list[Any] = []
-    for argument in node.arguments.values():
-        if type(argument) is tuple:
-            found.extend(argument)
-        else:
-            found.append(argument)
-    return found
-
-
-@dataclass
-class _Template:
-    """The first sample's subgraph, and what every other sample must match."""
-
-    nodes: list[Value]  # interior nodes, parents first; the term last
-    ops: list[str]
-    uses: list[int]  # edges into each node from inside the sample (the term: 1)
-    places: list[Value]  # the first sample's leaves, by place
-    # per node: segments of its parents, ("n", start, stop, run, positions) for interior
-    # nodes and ("l", start, stop, places, leaves, number) for leaves
-    segments: list[list[tuple[Any, ...]]]
-    pattern: dict[int, tuple[bool, ...]]  # nodes with constants: which arguments are Values
-    runs: int
-    fanin: list[int]
-    leaf_segments: list[tuple[int, ...]]  # the places of each leaf segment
-
-
-def _template(term: Value) -> _Template:
-    nodes: list[Value] = []
-    index: dict[Value, int] = {}
-    stack: list[tuple[Value, bool]] = [(term, False)]
-    while stack:  # iterative post-order
-        node, expanded = stack.pop()
-        if node in index:
-            continue
-        if expanded:
-            index[node] = len(nodes)
-            nodes.append(node)
-            continue
-        stack.append((node, True))
-        stack.extend((p, False) for p in reversed(node.parents) if not p.is_leaf and p not in index)
-    places: list[Value] = []
-    place: dict[Value, int] = {}
-    uses = [0] * len(nodes)
-    uses[-1] = 1
-    segments: list[list[tuple[Any, ...]]] = []
-    runs: dict[tuple[int, ...], int] = {}
-    leaf_segments: list[tuple[int, ...]] = []
-    pattern: dict[int, tuple[bool, ...]] = {}
-    for j, node in enumerate(nodes):
-        refs: list[tuple[str, int]] = []
-        for parent in node.parents:
-            if parent.is_leaf:
-                if parent not in place:
-                    place[parent] = len(places)
-                    places.append(parent)
-                refs.append(("l", place[parent]))
-            else:
-                uses[index[parent]] += 1
-                refs.append(("n", index[parent]))
-        node_segments: list[tuple[Any, ...]] = []
-        start = 0
-        while start < len(refs):
-            stop = start
-            while stop < len(refs) and refs[stop][0] == refs[start][0]:
-                stop += 1
-            items = tuple(ref for _, ref in refs[start:stop])
-            if refs[start][0] == "n":
-                run = runs.setdefault(items, len(runs))
-                node_segments.append(("n", start, stop, run, items))
-            else:
-                node_segments.append(("l", start, stop, items, tuple(places[i] for i in items),
-                                      len(leaf_segments)))
-                leaf_segments.append(items)
-            start = stop
-        segments.append(node_segments)
-        arguments = _flat_arguments(node)
-        if len(node.parents) != len(arguments):
-            pattern[j] = tuple(isinstance(x, Value) for x in arguments)
-    ops = [node.op for node in nodes]
-    fanin = [len(node.parents) for node in nodes]
-    return _Template(nodes, ops, uses, places, segments, pattern, len(runs), fanin, leaf_segments)
-
-
-class _Mismatch(Exception):
-    """A sample differs from the template: no group."""
-
-
-class _Unshare(Exception):
-    """A leaf place thought shared differs in this sample: it is per-sample."""
-
-    def __init__(self, place: int) -> None:
-        self.place = place
-
-
-@dataclass
-class _Group:
-    """Same-shaped per-sample subgraphs feeding one ``sum`` node, matched to a template."""
-
-    consumer: Value
-    template: _Template
-    shared: list[bool]
-    own: dict[int, list[Value]]  # per-sample leaf place: its leaf in each sample
-    constants: dict[int, list[tuple[float, ...]]]  # node position: its constants per sample
-    observed: dict[int, list[Value]]  # node position: that node in each sample
-    size: int
-    members: list[list[Value]] = field(default_factory=list)
-
-
-def _match(
-    term: Value, template: _Template, counts: dict[Value, int], shared: list[bool],
-    all_shared: list[bool],
-) -> tuple[list[Value], dict[int, Value], dict[int, tuple[float, ...]]]:
-    """This sample's nodes by template position, its per-sample leaves and constants.
-
-    ``all_shared`` says, per leaf segment, whether all its places are shared: then one
-    tuple comparison checks them all.
-    """
-    size = len(template.nodes)
-    nodes: list[Any] = [None] * size
-    nodes[-1] = term
-    leaves: dict[int, Value] = {}
-    constants: dict[int, tuple[float, ...]] = {}
-    resolved: list[Any] = [None] * template.runs
-    for j in range(size - 1, -1, -1):
-        node = nodes[j]
-        if node.op != template.ops[j] or counts[node] != template.uses[j]:
-            raise _Mismatch
-        parents = node.parents
-        if len(parents) != template.fanin[j]:
-            raise _Mismatch
-        for segment in template.segments[j]:
-            kind, start, stop = segment[0], segment[1], segment[2]
-            got = parents[start:stop]
-            if kind == "n":
-                run = segment[3]
-                if resolved[run] is not None:
-                    if got != resolved[run]:
-                        raise _Mismatch
-                    continue
-                for parent, position in zip(got, segment[4]):
-                    current = nodes[position]
-                    if current is None:
-                        if parent.is_leaf:
-                            raise _Mismatch
-                        nodes[position] = parent
-                    elif current is not parent:
-                        raise _Mismatch
-                resolved[run] = got
-            else:
-                places, expected = segment[3], segment[4]
-                if all_shared[segment[5]] and got == expected:
-                    continue
-                for parent, place, first in zip(got, places, expected):
-                    if shared[place]:
-                        if parent is not first:
-                            raise _Unshare(place)
-                        continue
-                    if not parent.is_leaf or leaves.setdefault(place, parent) is not parent:
-                        raise _Mismatch
-        pattern = template.pattern.get(j)
-        if pattern is not None:
-            arguments = _flat_arguments(node)
-            if tuple(isinstance(x, Value) for x in arguments) != pattern:
-                raise _Mismatch
-            constants[j] = tuple(x for x in arguments if not isinstance(x, Value))
-    return nodes, leaves, constants
-
-
-def _group(consumer: Value, counts: dict[Value, int], watched: set[Value]) -> _Group | None:
-    terms = consumer.parents
-    template = _template(terms[0])
-    shared = [True] * len(template.places)
-    own: dict[int, list[Value]] = {}
-    constants: dict[int, list[tuple[float, ...]]] = {j: [] for j in template.pattern}
-    observed: dict[int, list[Value]] = {}
-    members: list[list[Value]] = []
-    all_shared = [True] * len(template.leaf_segments)
-    i = 0
-    while i < len(terms):
-        try:
-            nodes, leaves, found = _match(terms[i], template, counts, shared, all_shared)
-        except _Mismatch:
-            return None
-        except _Unshare as unshare:
-            shared[unshare.place] = False
-            own[unshare.place] = [template.places[unshare.place]] * i
-            all_shared = [all(shared[p] for p in places) for places in template.leaf_segments]
-            continue  # this sample again, with that place per-sample
-        for place, leaf_list in own.items():
-            leaf_list.append(leaves.get(place, template.places[place]))
-        for j, values in found.items():
-            constants[j].append(values)
-        members.append(nodes)
-        i += 1
-    if watched:
-        for j in range(len(template.nodes)):
-            column = [nodes[j] for nodes in members]
-            if any(node in watched for node in column):
-                observed[j] = column
-    group = _Group(consumer, template, shared, own, constants, observed, len(terms))
-    group.members = members
-    return group
-
-
-def _find_groups(root: Value, counts: dict[Value, int], watched: set[Value]) -> list[_Group]:
-    """The outermost sums whose terms are same-shaped, self-contained subgraphs."""
-    groups = []
-    claimed: set[Value] = set()
-    stack, seen = [root], {root}
-    while stack:
-        node = stack.pop()
-        op = node.operation
-        if (op is not None and op.arity == 0 and len(op.roles) == 1 and node not in claimed
-                and len(node.parents) >= MIN_GROUP
-                and not any(p.is_leaf for p in node.parents)
-                and len(set(node.parents)) == len(node.parents)):
-            group = _group(node, counts, watched)
-            if group is not None:
-                groups.append(group)
-                continue
-        for parent in node.parents:
-            if parent not in seen:
-                seen.add(parent)
-                stack.append(parent)
-    return groups
+# The graph outside the batches (found by autograd_scalar.batches)
 
 
 def _flat_order(root: Value, stops: set[Value]) -> list[Value]:
@@ -442,25 +197,33 @@ def _flat_order(root: Value, stops: set[Value]) -> list[Value]:
 # Array code for one group
 
 
+class _Axes(Enum):
+    """What an array expression holds, by the axes it has."""
+
+    SCALAR = "one number"
+    ROW = "one number per column of a block: a row of width numbers"
+    SAMPLES = "one number per sample and column: shape (samples, width)"
+
+
 @dataclass(frozen=True)
 class _Shape:
-    """What an array expression holds: one number (``s``), one per column of a block (``r``,
-    a row of ``width``), or one per sample and column (``p``, shape ``(n, width)``)."""
+    """The axes an array expression has, and its number of columns."""
 
-    kind: str
+    axes: _Axes
     width: int = 1
 
     def join(self, other: _Shape) -> _Shape:
-        if self.kind == "p" or other.kind == "p":
-            return _Shape("p", max(self.width if self.kind != "s" else 1,
-                                   other.width if other.kind != "s" else 1))
-        if self.kind == "r" or other.kind == "r":
-            return _Shape("r", max(self.width, other.width))
+        """The shape of an expression combining these two (numpy's broadcast)."""
+        if self.axes is _Axes.SAMPLES or other.axes is _Axes.SAMPLES:
+            return _Shape(_Axes.SAMPLES, max(self.width if self.axes is not _Axes.SCALAR else 1,
+                                             other.width if other.axes is not _Axes.SCALAR else 1))
+        if self.axes is _Axes.ROW or other.axes is _Axes.ROW:
+            return _Shape(_Axes.ROW, max(self.width, other.width))
         return self
 
 
-SCALAR = _Shape("s")
-COLUMN = _Shape("p", 1)
+SCALAR = _Shape(_Axes.SCALAR)
+COLUMN = _Shape(_Axes.SAMPLES, 1)
 
 
 def _reduce(text: str, shape: _Shape, to: _Shape, count: str | None = None) -> str:
@@ -470,13 +233,14 @@ def _reduce(text: str, shape: _Shape, to: _Shape, count: str | None = None) -> s
     has no sample axis (it is the same in every sample) and ``to`` has none either, the
     sum over the samples is ``count`` times it.
     """
-    if count and to.kind != "p" and shape.kind != "p":
+    if count and to.axes is not _Axes.SAMPLES and shape.axes is not _Axes.SAMPLES:
         text = f"{count} * ({text})"
-    if to.kind == "s" and shape.kind != "s":
+    if to.axes is _Axes.SCALAR and shape.axes is not _Axes.SCALAR:
         return f"({text}).sum()"
-    if to.kind == "r" and shape.kind == "p":
+    if to.axes is _Axes.ROW and shape.axes is _Axes.SAMPLES:
         return f"({text}).sum(0)"
-    if to.kind == "p" and to.width == 1 and shape.kind == "p" and shape.width > 1:
+    if (to.axes is _Axes.SAMPLES and to.width == 1 and shape.axes is _Axes.SAMPLES
+            and shape.width > 1):
         return f"({text}).sum(1, keepdims=True)"
     return text
 
@@ -487,6 +251,23 @@ def _term_shape(template: str, shapes: dict[str, _Shape]) -> _Shape:
     for name in template_names(template):
         shape = shape.join(shapes.get(name, SCALAR))
     return shape
+
+
+class _Source(Enum):
+    """Where array code reads an operand of a template node from."""
+
+    NODE = "another node of the sample; the operand's value is its position"
+    SHARED = "a leaf the same in every sample; the value is its place"
+    SAMPLE = "a leaf of each sample's own; the value is its place"
+    CONSTANT = "a number the same in every sample; the value is that number"
+    COLUMN = "a number of each sample's own; the value is the key of their column"
+
+
+class _Operand(NamedTuple):
+    """An operand of a template node: where it comes from, and which one it is there."""
+
+    source: _Source
+    value: Any
 
 
 @dataclass
@@ -513,7 +294,7 @@ class _Sink:
         term = _reduce(term, shape, self.shape, count)
         if self.mode == "add.at":
             return [f"add.at(G, {self.target}, ({term}).ravel())"]
-        if self.mode == "ravel" and shape.kind != "s":
+        if self.mode == "ravel" and shape.axes is not _Axes.SCALAR:
             return [f"{self.target} += ({term}).ravel()"]
         return [f"{self.target} += {term}"]
 
@@ -583,9 +364,10 @@ class _Step:
 class _GroupWriter:
     """Writes one group's forward and backward array code."""
 
-    def __init__(self, k: int, group: _Group, leaves: _ArrayLeaves,
-                 namespace: dict[str, Any]) -> None:
+    def __init__(self, k: int, group: Batch, observed: dict[int, list[Value]],
+                 leaves: _ArrayLeaves, namespace: dict[str, Any]) -> None:
         self.k, self.group, self.leaves, self.namespace = k, group, leaves, namespace
+        self.observed_nodes = observed
         self.template = group.template
         self.steps: list[_Step] = []
         self.location: dict[int, _Ref] = {}
@@ -609,8 +391,7 @@ class _GroupWriter:
     # --- operands -----------------------------------------------------------------------
 
     def _operand_refs(self, j: int) -> dict[str, Any]:
-        """Each argument of template node j: ("node", k), ("shared", place), ("sample", place),
-        ("const", value) or ("column", name); sequences as lists."""
+        """Each argument of template node j as an _Operand; sequences as lists."""
         node = self.template.nodes[j]
         columns = self.group.constants.get(j)
         position = 0
@@ -624,26 +405,27 @@ class _GroupWriter:
                     position += 1
                 elif x.is_leaf:
                     p = self.place_of[x]
-                    refs.append(("shared" if self.group.shared[p] else "sample", p))
+                    source = _Source.SHARED if self.group.shared[p] else _Source.SAMPLE
+                    refs.append(_Operand(source, p))
                 else:
-                    refs.append(("node", self.index[x]))
+                    refs.append(_Operand(_Source.NODE, self.index[x]))
             found[name] = refs if type(argument) is tuple else refs[0]
         return found
 
     def _constant(self, position: int, first: float,
-                  columns: list[tuple[float, ...]] | None) -> tuple[str, Any]:
+                  columns: list[tuple[float, ...]] | None) -> _Operand:
         if columns is None:
-            return ("const", first)
+            return _Operand(_Source.CONSTANT, first)
         values = np.array([row[position] for row in columns], dtype=float)
         same = values == values[0]
         if bool(same.all()) and bool((np.signbit(values) == np.signbit(values[0])).all()):
-            return ("const", first)
+            return _Operand(_Source.CONSTANT, first)
         key = values.tobytes()
         self.columns.setdefault(key, values.reshape(-1, 1))  # the same numbers: one column
-        return ("column", key)
+        return _Operand(_Source.COLUMN, key)
 
-    def _flat_refs(self, j: int) -> list[tuple[str, Any]]:
-        found: list[tuple[str, Any]] = []
+    def _flat_refs(self, j: int) -> list[_Operand]:
+        found: list[_Operand] = []
         for refs in self.refs[j].values():
             found.extend(refs if type(refs) is list else [refs])
         return found
@@ -652,7 +434,8 @@ class _GroupWriter:
         """Nodes whose value is the same in every sample (from shared leaves and constants)."""
         uniform: set[int] = set()
         for j in range(len(self.template.nodes)):
-            if all(kind in ("shared", "const") or (kind == "node" and ref in uniform)
+            if all(kind in (_Source.SHARED, _Source.CONSTANT)
+                   or (kind is _Source.NODE and ref in uniform)
                    for kind, ref in self._flat_refs(j)):
                 uniform.add(j)
         return uniform
@@ -661,7 +444,7 @@ class _GroupWriter:
         consumers: dict[int, list[int]] = {}
         for j in range(len(self.template.nodes)):
             for kind, ref in self._flat_refs(j):
-                if kind == "node" and j not in consumers.setdefault(ref, []):
+                if kind is _Source.NODE and j not in consumers.setdefault(ref, []):
                     consumers[ref].append(j)
         return consumers
 
@@ -676,9 +459,11 @@ class _GroupWriter:
                 continue
             refs = self.refs[j]
             inputs = [kind for kind, _ in refs["inputs"]]
-            if all(kind == "shared" for kind, _ in refs["weights"]) and refs["bias"][0] in (
-                    "shared", "const") and (all(k in ("node", "sample", "column") for k in inputs)
-                                            or all(k in ("column", "const") for k in inputs)):
+            weights_shared = all(kind is _Source.SHARED for kind, _ in refs["weights"])
+            bias_fixed = refs["bias"].source in (_Source.SHARED, _Source.CONSTANT)
+            per_sample = (all(k in (_Source.NODE, _Source.SAMPLE, _Source.COLUMN) for k in inputs)
+                          or all(k in (_Source.COLUMN, _Source.CONSTANT) for k in inputs))
+            if weights_shared and bias_fixed and per_sample:
                 layers.setdefault((tuple(refs["inputs"]), refs["bias"][0]), []).append(j)
         queue = []
         for members in layers.values():
@@ -709,7 +494,7 @@ class _GroupWriter:
                 if c in found or c in self.uniform or not node.operation.arity:  # type: ignore[union-attr]
                     continue
                 key = (node.op, tuple(
-                    "self" if ref == ("node", j) else "other" for ref in self._flat_refs(c)))
+                    "self" if ref == (_Source.NODE, j) else "other" for ref in self._flat_refs(c)))
                 slots = candidates.setdefault(key, [None] * len(members))
                 if slots[i] is None:
                     slots[i] = c
@@ -723,11 +508,12 @@ class _GroupWriter:
 
     def _liftable(self, slot: int, nodes: list[Any], column: dict[int, int]) -> bool:
         refs = [self._flat_refs(c)[slot] for c in nodes]
-        if all(ref[0] == "node" and ref[1] in column for ref in refs):
+        if all(ref.source is _Source.NODE and ref.value in column for ref in refs):
             return True
         if all(ref == refs[0] for ref in refs):
-            return refs[0][0] != "node" or refs[0][1] not in column
-        return all(ref[0] in ("shared", "const", "column") and ref[0] == refs[0][0]
+            return refs[0].source is not _Source.NODE or refs[0].value not in column
+        return all(ref.source in (_Source.SHARED, _Source.CONSTANT, _Source.COLUMN)
+                   and ref.source is refs[0].source
                    for ref in refs)
 
     # --- lowering -----------------------------------------------------------------------
@@ -737,23 +523,23 @@ class _GroupWriter:
         self.serial += 1
         return var
 
-    def _ref(self, ref: tuple[str, Any]) -> _Ref:
+    def _ref(self, ref: _Operand) -> _Ref:
         """How array code reads one operand."""
         kind, value = ref
-        if kind == "node":
+        if kind is _Source.NODE:
             return self.location[value]
-        if kind == "const":
+        if kind is _Source.CONSTANT:
             return _Ref(literal(value), SCALAR)
-        if kind == "column":
+        if kind is _Source.COLUMN:
             if value not in self.column_names:
                 self.column_names[value] = self.constant(self.columns[value])
             return _Ref(self.column_names[value], COLUMN)
-        if kind == "shared":
+        if kind is _Source.SHARED:
             i = self.leaves.index(self.template.places[value])
             leaf = self.template.places[value]
             return _Ref(self.leaves.scalar(i), SCALAR, _Sink(f"G[{i}]", SCALAR), leaf.label)
         c = self.place_column[value]
-        labels = [leaf.label for leaf in self.group.own[value]]
+        labels = [leaf.label for leaf in self.group.own_leaves[value]]
         return _Ref(f"X{self.k}[{c}]", COLUMN, _Sink(f"GX{self.k}[{c}]", COLUMN), labels)
 
     def _lower(self, j: int) -> None:
@@ -775,7 +561,7 @@ class _GroupWriter:
         for ref in operands.values():
             shape = shape.join(ref.shape)
         if len(members) > 1:
-            shape = _Shape("p", len(members))
+            shape = _Shape(_Axes.SAMPLES, len(members))
         out = self._var(shape)
         texts = {name: ref.text for name, ref in operands.items()}
         check = ""
@@ -798,7 +584,7 @@ class _GroupWriter:
                 if ref.sink is not None:
                     term = template.format(**fields)
                     lines += ref.sink.lines(term, _term_shape(template, shapes), writer,
-                                            aggregated=shape.kind == "s")
+                                            aggregated=shape.axes is _Axes.SCALAR)
             return lines
 
         self.steps.append(_Step(out, forward.format(**texts), backward, check))
@@ -811,13 +597,13 @@ class _GroupWriter:
         for i, j in enumerate(members):
             self.location[j] = _Ref(f"{out.name}[:, {i}:{i + 1}]", COLUMN, _ColumnSink(out, i))
 
-    def _block_operand(self, refs: list[tuple[str, Any]]) -> _Ref | None:
+    def _block_operand(self, refs: list[_Operand]) -> _Ref | None:
         """The operand of a block op whose column i reads ``refs[i]``, or None if no array
         holds it: a whole block, one operand for all, or a row (a matrix) of constants or
         shared leaves."""
-        kind = refs[0][0]
-        if kind == "node" and all(r[0] == "node" for r in refs):
-            sinks = [self.location[r[1]].sink for r in refs]
+        kind = refs[0].source
+        if kind is _Source.NODE and all(r.source is _Source.NODE for r in refs):
+            sinks = [self.location[r.value].sink for r in refs]
             var = getattr(sinks[0], "var", None)
             if var is not None and var.shape.width == len(refs) and all(
                     isinstance(s, _ColumnSink) and s.var is var and s.column == i
@@ -825,15 +611,16 @@ class _GroupWriter:
                 return _Ref(var.name, var.shape, _VarSink(var))
         if all(r == refs[0] for r in refs):
             return self._ref(refs[0])
-        if any(r[0] != kind for r in refs) or kind in ("node", "sample"):
+        if any(r.source is not kind for r in refs) or kind in (_Source.NODE, _Source.SAMPLE):
             return None
-        if kind == "const":
-            return _Ref(self.leaves.constant("K", [r[1] for r in refs]), _Shape("r", len(refs)))
-        if kind == "column":
-            matrix = np.hstack([self.columns[r[1]] for r in refs])
-            return _Ref(self.constant(matrix), _Shape("p", len(refs)))
-        text, sink = self.leaves.row([self.template.places[r[1]] for r in refs])
-        return _Ref(text, _Shape("r", len(refs)), sink)
+        if kind is _Source.CONSTANT:
+            row = self.leaves.constant("K", [r.value for r in refs])
+            return _Ref(row, _Shape(_Axes.ROW, len(refs)))
+        if kind is _Source.COLUMN:
+            matrix = np.hstack([self.columns[r.value] for r in refs])
+            return _Ref(self.constant(matrix), _Shape(_Axes.SAMPLES, len(refs)))
+        text, sink = self.leaves.row([self.template.places[r.value] for r in refs])
+        return _Ref(text, _Shape(_Axes.ROW, len(refs)), sink)
 
     def _lower_map(self, members: list[int]) -> None:
         """One element-wise op over the columns of blocks."""
@@ -844,15 +631,15 @@ class _GroupWriter:
             operands[name] = operand
         self._elementwise(members, operands)
 
-    def _inputs(self, refs: list[tuple[str, Any]]) -> _Ref:
+    def _inputs(self, refs: list[_Operand]) -> _Ref:
         """A layer's inputs as one (samples, inputs) array: a block, or columns put together."""
         found = self._block_operand(refs) if len(refs) > 1 else self._ref(refs[0])
-        width = _Shape("p", len(refs))
+        width = _Shape(_Axes.SAMPLES, len(refs))
         if found is not None and found.shape == width:
             return found
-        if all(kind in ("column", "const") for kind, _ in refs):
+        if all(kind in (_Source.COLUMN, _Source.CONSTANT) for kind, _ in refs):
             size = self.group.size
-            matrix = np.hstack([self.columns[r] if kind == "column" else np.full((size, 1), r)
+            matrix = np.hstack([self.columns[r] if kind is _Source.COLUMN else np.full((size, 1), r)
                                 for kind, r in refs])
             return _Ref(self.constant(matrix), width)
         columns = [self._ref(r) for r in refs]
@@ -874,21 +661,21 @@ class _GroupWriter:
         """A layer: dots reading the same inputs with shared weights, as one matrix product."""
         refs = self.refs[members[0]]
         x = self._inputs(refs["inputs"])
-        weights = [self.template.places[r[1]] for j in members for r in self.refs[j]["weights"]]
+        weights = [self.template.places[r.value] for j in members for r in self.refs[j]["weights"]]
         w_text, w_sink = self.leaves.matrix(weights, len(members), len(refs["inputs"]))
         bias_refs = [self.refs[j]["bias"] for j in members]
-        if bias_refs[0][0] == "shared":
-            b_text, b_sink = self.leaves.row([self.template.places[r[1]] for r in bias_refs])
+        if bias_refs[0].source is _Source.SHARED:
+            b_text, b_sink = self.leaves.row([self.template.places[r.value] for r in bias_refs])
         else:
-            b_text, b_sink = self._bias_row([r[1] for r in bias_refs]), None
-        out = self._var(_Shape("p", len(members)))
+            b_text, b_sink = self._bias_row([r.value for r in bias_refs]), None
+        out = self._var(_Shape(_Axes.SAMPLES, len(members)))
         forward = f"{x.text} @ {w_text}.T" + (f" + {b_text}" if b_text else "")
 
         def backward(writer: _GroupWriter) -> list[str]:
             g = writer.gradient(out, full=True)
             if g is None:
                 return []
-            lines = w_sink.lines(f"({g}.T @ {x.text})", _Shape("r", len(weights)), writer,
+            lines = w_sink.lines(f"({g}.T @ {x.text})", _Shape(_Axes.ROW, len(weights)), writer,
                                  aggregated=True)  # the product sums over the samples
             if b_sink is not None:
                 lines += b_sink.lines(g, out.shape, writer)
@@ -922,7 +709,7 @@ class _GroupWriter:
                  for name, role in zip(op.operands, op.roles)}
         # Every operand a whole block of `count` columns, or a constant the same for all.
         terms: list[dict[str, _Ref]]
-        if all(ref is not None and (ref.shape == _Shape("p", count) or ref.sink is None)
+        if all(ref is not None and (ref.shape == _Shape(_Axes.SAMPLES, count) or ref.sink is None)
                for ref in whole.values()):
             terms = [{name: ref for name, ref in whole.items() if ref is not None}]
             rows = True
@@ -955,9 +742,9 @@ class _GroupWriter:
                     if term[name].sink is not None:
                         lines += term[name].sink.lines(
                             template.format(**fields), _term_shape(template, shapes), writer,
-                            aggregated=shape.kind == "s")
+                            aggregated=shape.axes is _Axes.SCALAR)
             if bias.sink is not None:
-                lines += bias.sink.lines(g, g_shape, writer, aggregated=shape.kind == "s")
+                lines += bias.sink.lines(g, g_shape, writer, aggregated=shape.axes is _Axes.SCALAR)
             return lines
 
         self.steps.append(_Step(out, text, backward))
@@ -1001,7 +788,7 @@ class _GroupWriter:
 
     def observed(self) -> list[str]:
         """The array expressions of the observed template nodes, in position order."""
-        return [self.location[j].text for j in sorted(self.group.observed)]
+        return [self.location[j].text for j in sorted(self.observed_nodes)]
 
     def backward_lines(self, incoming: str, indent: str) -> list[str]:
         # Column-wise gradients need their block's gradient allocated; find them first.
@@ -1069,12 +856,13 @@ class _ArrayLeaves:
         indices = [self.index(leaf) for leaf in leaves]
         if new or indices == list(range(indices[0], indices[0] + len(indices))):
             where = f"{indices[0]}:{indices[-1] + 1}"
-            return f"D[{where}]", _Sink(f"G[{where}]", _Shape("r", len(leaves)), "ravel"), where
+            sink = _Sink(f"G[{where}]", _Shape(_Axes.ROW, len(leaves)), "ravel")
+            return f"D[{where}]", sink, where
         name = self.constant("I", indices)
         self.namespace[name] = np.array(indices, dtype=np.intp)
         mode = "add.at" if len(set(indices)) != len(indices) else "ravel"
         target = name if mode == "add.at" else f"G[{name}]"
-        return f"D[{name}]", _Sink(target, _Shape("r", len(leaves)), mode), name
+        return f"D[{name}]", _Sink(target, _Shape(_Axes.ROW, len(leaves)), mode), name
 
     def row(self, leaves: list[Value]) -> tuple[str, _Sink]:
         text, sink, _ = self._place(leaves)
@@ -1167,7 +955,7 @@ class ArrayGraph(CompiledGraph):
     def __init__(self, root: Value, writer: _ArrayWriter) -> None:
         self.root = root
         self.source = writer.source()
-        self.filename, namespace = _run(self.source)
+        self.filename, namespace = run_source(self.source)
         namespace.update(writer.namespace)
         self._built = [True]
         namespace["check"] = _check(self._built)
@@ -1182,7 +970,7 @@ class ArrayGraph(CompiledGraph):
         self._observed_index: dict[Value, int] | None = None
         group = writer.groups[0] if writer.groups else None
         self.sample_leaves: list[Value] = (
-            [group.template.places[p] for p in sorted(group.own)] if group else [])
+            [group.template.places[p] for p in sorted(group.own_leaves)] if group else [])
 
     def _inputs(self, samples: Any) -> list[Any]:
         writer = self._writer
@@ -1190,7 +978,7 @@ class ArrayGraph(CompiledGraph):
         data = np.fromiter(map(_DATA, writer.leaves.leaves), float, len(writer.leaves.leaves))
         arrays: list[Any] = []
         for k, group in enumerate(writer.groups):
-            places = sorted(group.own)
+            places = sorted(group.own_leaves)
             if samples is not None and k == 0:
                 rows = np.asarray(samples, dtype=float)
                 if rows.ndim != 2 or rows.shape[1] != len(places):
@@ -1203,7 +991,7 @@ class ArrayGraph(CompiledGraph):
                         f"constants ({writer.fixed[k]}); make them leaves to vary them")
                 arrays.append(np.ascontiguousarray(rows.T).reshape(len(places), -1, 1))
                 continue
-            leaves = [leaf for p in places for leaf in group.own[p]]
+            leaves = [leaf for p in places for leaf in group.own_leaves[p]]
             arrays.append(np.fromiter(map(_DATA, leaves), float, len(leaves)).reshape(
                 len(places), group.size, 1))
         sizes = [float(a.shape[1]) if a.size else float(g.size)
@@ -1211,7 +999,7 @@ class ArrayGraph(CompiledGraph):
         return [flat, data, sizes, *arrays]
 
     def __call__(self, samples: Any = None) -> float:
-        value, flat_grads, G, _ = self._run(samples)
+        value, flat_grads, G, _ = self.run_source(samples)
         for leaf, grad in zip(self._writer.flat_leaves, flat_grads):
             leaf.grad += grad
         for leaf, grad in zip(self._writer.leaves.leaves, G.tolist()):
@@ -1233,7 +1021,7 @@ class ArrayGraph(CompiledGraph):
         if plan is None or plan[0] is not optimizer:
             plan = self._plans[id(optimizer)] = (optimizer, *self._plan(optimizer.params))
         _, from_array, from_flat, others, in_order = plan
-        value, flat_grads, G, D = self._run(samples)
+        value, flat_grads, G, D = self.run_source(samples)
         if not math.isfinite(value):
             return value
         params = optimizer.params
@@ -1275,7 +1063,7 @@ class ArrayGraph(CompiledGraph):
                     and all(p is leaf for p, leaf in zip(params, leaves)))
         return columns(pairs), columns(flat_pairs), others, in_order
 
-    def _run(self, samples: Any) -> tuple[float, Any, Any, Any]:
+    def run_source(self, samples: Any) -> tuple[float, Any, Any, Any]:
         """Replay; writes the per-sample leaves' gradients and the observed values, and
         returns the rest: (value, flat leaves' gradients, array leaves' G, their data D)."""
         arguments = self._inputs(samples)
@@ -1287,9 +1075,9 @@ class ArrayGraph(CompiledGraph):
             raise self._eager_error(error) from None
         if samples is None:
             for group, grads in zip(self._writer.groups, per_sample):
-                if not group.own:
+                if not group.own_leaves:
                     continue
-                leaves = [leaf for p in sorted(group.own) for leaf in group.own[p]]
+                leaves = [leaf for p in sorted(group.own_leaves) for leaf in group.own_leaves[p]]
                 for leaf, grad in zip(leaves, grads.ravel().tolist()):
                     leaf.grad += grad
             self._write_observed()
@@ -1312,9 +1100,9 @@ class ArrayGraph(CompiledGraph):
 
     def _write_observed(self) -> None:
         arrays = iter(self._last)
-        for group in self._writer.groups:
-            for j in sorted(group.observed):
-                for node, number in zip(group.observed[j],
+        for group, observed in zip(self._writer.groups, self._writer.observed_in):
+            for j in sorted(observed):
+                for node, number in zip(observed[j],
                                         np.broadcast_to(next(arrays), (group.size, 1))
                                         .ravel().tolist()):
                     node.data = number
@@ -1336,9 +1124,9 @@ class ArrayGraph(CompiledGraph):
         if self._observed_index is None:
             self._observed_index = {}
             position = 0
-            for group in self._writer.groups:
-                for j in sorted(group.observed):
-                    for member in group.observed[j]:
+            for observed in self._writer.observed_in:
+                for j in sorted(observed):
+                    for member in observed[j]:
                         self._observed_index[member] = position
                     position += 1
         found = self._observed_index.get(node)
@@ -1425,12 +1213,12 @@ class TorchLoss:
             if isinstance(value, np.ndarray):
                 namespace[name] = torch.from_numpy(value.copy())
         for k, group in enumerate(writer.groups):
-            places = sorted(group.own)
-            numbers = [[leaf.data for leaf in group.own[p]] for p in places]
+            places = sorted(group.own_leaves)
+            numbers = [[leaf.data for leaf in group.own_leaves[p]] for p in places]
             namespace[f"X{k}"] = torch.tensor(numbers, dtype=torch.float64).reshape(
                 len(places), group.size, 1)
             namespace[f"N{k}"] = float(group.size)
-        _, found = _run(self.source)
+        _, found = run_source(self.source)
         found.update(namespace)
         self._loss = found["loss"]
 
@@ -1453,7 +1241,7 @@ class _ArrayWriter:
     """Generates ``replay`` and ``forward``: float code for the graph outside the groups,
     array code for each group, at the place of its ``sum``."""
 
-    def __init__(self, root: Value, groups: list[_Group], watched: set[Value]) -> None:
+    def __init__(self, root: Value, groups: list[Batch], watched: set[Value]) -> None:
         self.root = root
         self.groups = groups
         self.namespace: dict[str, Any] = {
@@ -1471,19 +1259,17 @@ class _ArrayWriter:
         if root.is_leaf:
             used.append(root)
         self.flat_leaves = list(dict.fromkeys(used))
-        self.names = _Names()
-        for i, (leaf, name) in enumerate(zip(self.flat_leaves, _leaf_names(self.flat_leaves))):
-            name = f"l{i}" if _RESERVED.fullmatch(name) else name
-            self.names.value[leaf] = name
-            self.names.grad[leaf] = f"d_{name}" if not re.fullmatch(r"l\d+", name) else f"g{name}"
+        self.names = Names()
+        self.names.name_leaves(self.flat_leaves, _RESERVED)
         for i, node in enumerate(self.flat):
             self.names.value[node], self.names.grad[node] = f"v{i}", f"g{i}"
             self._mean(node)
         self.observed_flat = [n for n in self.flat if n in watched]
         self.leaves = _ArrayLeaves(self.namespace)
         self.leaves.names.update(self.names.value.values())
-        self.writers = [_GroupWriter(k, g, self.leaves, self.namespace)
-                        for k, g in enumerate(groups)]
+        self.observed_in = [group.observed(watched) for group in groups]
+        self.writers = [_GroupWriter(k, g, observed, self.leaves, self.namespace)
+                        for k, (g, observed) in enumerate(zip(groups, self.observed_in))]
         self.fixed = [", ".join(w.sample_constants) for w in self.writers]
         self.vector_code = {n: self._vector(n) for n in self.flat if n in self.vector}
 
@@ -1508,11 +1294,11 @@ class _ArrayWriter:
         w_text, w_sink, _ = self.leaves._place(list(arguments["weights"]))
         if arguments["weights"] == arguments["inputs"]:  # p · p, a sum of squares: 2 p each
             return f"float({w_text} @ {w_text}){bias}", w_sink.lines(
-                f"(2.0 * {g}) * {w_text}", _Shape("r"), None)
+                f"(2.0 * {g}) * {w_text}", _Shape(_Axes.ROW), None)
         x_text, x_sink, _ = self.leaves._place(list(arguments["inputs"]))
         return f"float({w_text} @ {x_text}){bias}", [
-            *w_sink.lines(f"{g} * {x_text}", _Shape("r"), None),
-            *x_sink.lines(f"{g} * {w_text}", _Shape("r"), None),
+            *w_sink.lines(f"{g} * {x_text}", _Shape(_Axes.ROW), None),
+            *x_sink.lines(f"{g} * {w_text}", _Shape(_Axes.ROW), None),
         ]
 
     def _signature(self, name: str) -> str:
@@ -1542,15 +1328,15 @@ class _ArrayWriter:
                 bias = node.arguments["bias"]
                 extra = "" if bias == 0.0 else f" + {literal(bias)}"
                 term = writer.term
-                total = (f"({term.text}).sum()" if term.shape.kind == "p"
+                total = (f"({term.text}).sum()" if term.shape.axes is _Axes.SAMPLES
                          else f"{writer.count} * {term.text}")  # the same in every sample
                 lines.append(f"    {target} = {scalar}({total}){extra}")
             elif node in self.vector:
                 code = self.vector_code[node][0]
                 lines.append(f"    {target} = {code[len('float'):] if tensors else code}")
             else:
-                expression = _array_forward(node, self.names) if tensors else _forward(
-                    node, self.names)
+                expression = (_array_forward(node, self.names) if tensors
+                              else forward_expression(node, self.names))
                 lines.append(f"    {target} = {expression}")
         return lines
 
@@ -1590,16 +1376,10 @@ class _ArrayWriter:
 
     def _backward_lines(self) -> list[str]:
         names = self.names
-        lines = ["    # backward", "    G = zeros_like(D)"]
-        grads = [names.grad[leaf] for leaf in self.flat_leaves]
-        for start in range(0, len(grads), 100):
-            lines.append(f"    {' = '.join(grads[start:start + 100])} = 0.0")
-        names.assigned.update(grads)
-        root = self.root
-        if root.is_leaf:
-            return [*lines, f"    {names.grad[root]} += 1.0"]
-        lines.append(f"    {names.grad[root]} = 1.0")
-        names.assigned.add(names.grad[root])
+        lines = ["    # backward", "    G = zeros_like(D)",
+                 *backward_start(names, self.flat_leaves, self.root)]
+        if self.root.is_leaf:
+            return lines
         for node in reversed(self.flat):
             k = self.consumers.get(node)
             if k is not None:
@@ -1607,7 +1387,7 @@ class _ArrayWriter:
             elif node in self.vector:
                 lines += [f"    {line}" for line in self.vector_code[node][1]]
             else:
-                lines += _float_backward(node, names, "    ")
+                lines += backward_lines(node, names, "    ")
         return lines
 
     def source(self) -> str:
@@ -1632,14 +1412,14 @@ class _ArrayWriter:
         return "\n".join(replay) + "\n\n\n" + "\n".join(only_forward) + "\n"
 
 
-def _array_forward(node: Value, names: _Names) -> str:
+def _array_forward(node: Value, names: Names) -> str:
     """The expression computing a flat ``node`` with its op's numpy form."""
     op: Op = node.operation  # type: ignore[assignment]
     forward = numpy_form(op)[0]
-    operands = _operand_names(node, names)
+    operands = operand_names(node, names)
     if op.arity:
         return forward.format(**operands)
-    terms = [forward.format(**_term_fields(node, operands, k))
+    terms = [forward.format(**term_fields(node, operands, k))
              for k in range(len(operands[op.roles[0]]))]
     return " + ".join([*terms, str(operands["bias"])])
 
@@ -1660,6 +1440,6 @@ def compile_numpy(root: Value, observe: Iterable[Value] = ()) -> ArrayGraph:
     if not isinstance(root, Value):
         raise TypeError(f"compile_graph needs a Value, not {type(root).__name__}")
     watched = set(observe)
-    counts = _consumer_counts(root)
-    groups = _find_groups(root, counts, watched)
+    counts = consumer_counts(root)
+    groups = find_batches(root, counts)
     return ArrayGraph(root, _ArrayWriter(root, groups, watched))

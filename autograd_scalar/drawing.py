@@ -40,13 +40,13 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import graphviz  # type: ignore[import-untyped]
 
-from .engine import Operand, Value, describe_op, topological_order
-from .nn import Layer, Module, Neuron
-from .ops import OPS
+from .engine import Operand, Value, describe_op
+from .nn import Module
+from .outline import NeuronBox, Outline, constant_inputs, outline
 
 __all__ = [
     "DEFAULT_TIMEOUT",
@@ -234,7 +234,7 @@ def draw_dot(
     _check_timeout(timeout)
     if modules is not None and not isinstance(modules, Module):
         raise TypeError(f"modules must be a Module (a model), not {type(modules).__name__}")
-    outline = _outline(root, modules, max_nodes)
+    drawn = outline(root, modules, max_nodes)
     parameters = set(highlight or ())
     # A record lays its fields out across the direction of the ranks: down the
     # page when the graph runs left to right. Braces turn a Value's fields back
@@ -249,15 +249,15 @@ def draw_dot(
         edge_attr={"color": "#8c8c8c", "arrowsize": "0.6"},
     )
     shown = _Shown(show_grad, fmt, data_shown, grads_shown)
-    neurons: list[tuple[_NeuronBox, str, dict[str, str]]] = []
+    neurons: list[tuple[NeuronBox, str, dict[str, str]]] = []
     # Inputs first and the output last, the order the values were computed in,
     # which Graphviz mostly keeps among the nodes of one rank.
-    for value in reversed(outline.values):
-        i = outline.index[value]
+    for value in reversed(drawn.values):
+        i = drawn.index[value]
         style = _ROLES[_role(value, root, parameters)]
         if value is current:
             style = {**style, **_CURRENT}
-        box = outline.neurons.get(value)
+        box = drawn.neurons.get(value)
         if box is not None:
             neurons.append((box, f"v{i}", style))
             continue
@@ -265,17 +265,17 @@ def draw_dot(
         label = "{" + fields + "}" if sideways else fields
         drawing.node(f"v{i}", label, tooltip=_tooltip(value), **style)
         if value.parents:
-            _draw_operation(drawing, value, i, outline, fmt)
+            _draw_operation(drawing, value, i, drawn, fmt)
     if neurons:
         # Room for the edges between two layers to fan out, and little reordering, so
         # that each layer's neurons keep their order (neurons.0 first).
         drawing.graph_attr.update(ranksep="1.0", mclimit="0.01")
-        _draw_neurons(drawing, neurons, outline, shown, sideways)
+        _draw_neurons(drawing, neurons, drawn, shown, sideways)
     drawing.timeout = timeout
-    drawing.values = outline.values
+    drawing.values = drawn.values
     # An edge from each parent to the operation, and one from the operation to its result.
-    drawing.size = (len(outline.order),
-                    sum(len(v.parents) + 1 for v in outline.order if v.parents))
+    drawing.size = (len(drawn.order),
+                    sum(len(v.parents) + 1 for v in drawn.order if v.parents))
     return drawing
 
 
@@ -337,7 +337,7 @@ def _tooltip(value: Value, name: str | None = None) -> str:
 
 
 def _draw_operation(
-    drawing: Drawing, value: Value, i: int, outline: _Outline, fmt: str
+    drawing: Drawing, value: Value, i: int, outline: Outline, fmt: str
 ) -> None:
     """The operation node ``op{i}`` that made ``value`` (``v{i}``), and its edges.
 
@@ -400,196 +400,12 @@ def _operand_text(operand: Operand, name: str, fmt: str) -> str:
 # ---------------------------------------------------------------------------
 # Drawing a model's graph: neurons as boxes, layers as frames, one sample of a batch
 
-_SUM, _DOT = OPS["sum"], OPS["dot"]
 _NEURON = {"fillcolor": "#efe6f7", "color": "#8e6bb3"}
 _CURRENT = {"color": "#d62728", "penwidth": "3"}
 _CLUSTER = {"style": "rounded,dashed", "color": "#b9a3d0", "fontname": _FONT,
             "fontsize": "12", "fontcolor": "#6b4f8a", "labeljust": "l"}
 _TIMES = "\N{MULTIPLICATION SIGN}"
 _TERMS_DRAWN = 8  # with modules, a dot of more terms (an L2 penalty) is one oval
-
-
-@dataclass
-class _NeuronBox:
-    """A Neuron drawn as one box: the ``dot`` node of its weights and its activation."""
-
-    name: str  # its name in the model: layers.1.neurons.3
-    position: int  # its place among the model's neurons
-    layer: str  # the name of the Layer it is in ("" if none)
-    activation: str
-    dot: Value
-    output: Value  # the activation's result (the dot itself when linear)
-
-
-@dataclass
-class _Outline:
-    """What a drawing shows: the Values with a box, and the box each other Value is folded in.
-
-    Without ``modules`` every Value has its own box. With them, a neuron's dot,
-    activation and parameters share its box (named after its output, whose
-    numbers it shows), and a batch ``sum`` keeps its first term only.
-    """
-
-    order: list[Value]  # the whole graph, in topological order
-    values: list[Value]  # the Values drawn, a neuron by its output, in topological order
-    index: dict[Value, int]  # position in order: v{i} is the box of order[i]
-    names: dict[Value, str]  # the node every drawn or folded Value's edges leave from
-    neurons: dict[Value, _NeuronBox] = field(default_factory=dict)  # by output
-    folded: set[Value] = field(default_factory=set)  # parameters inside a neuron's box
-    batches: dict[Value, int] = field(default_factory=dict)  # batch sum: number of samples
-
-
-def _outline(root: Value, modules: Module | None, max_nodes: int) -> _Outline:
-    """What to draw of ``root``'s graph; ``ValueError`` past ``max_nodes`` Values (or boxes)."""
-    order = topological_order(root)
-    index = {value: i for i, value in enumerate(order)}
-    if modules is None:
-        if len(order) > max_nodes:
-            raise ValueError(
-                f"the graph has {len(order)} Values, more than max_nodes={max_nodes}; "
-                f"pass max_nodes={len(order)} (or more) to draw it"
-            )
-        return _Outline(order, order, index, {v: f"v{i}" for i, v in enumerate(order)})
-    reached, batches = _one_sample(root, set(modules.parameters()))
-    drawn = [value for value in order if value in reached]
-    neurons = _find_neurons(drawn, modules)
-    names: dict[Value, str] = {}
-    folded: set[Value] = set()
-    for box in neurons.values():
-        name = f"v{index[box.output]}"
-        inner = [box.dot, *(p for p in box.dot.parents if p.is_leaf and p in _weights(box))]
-        for value in inner:
-            names.setdefault(value, name)
-        folded.update(inner[1:])
-    values = [v for v in drawn if v in neurons or v not in names]
-    for value in values:
-        names[value] = f"v{index[value]}"
-    boxes = len(values) + len({k for box in neurons.values() for k in _constant_inputs(box)})
-    if boxes > max_nodes:
-        raise ValueError(
-            f"the drawing has {boxes} boxes, more than max_nodes={max_nodes}; "
-            f"pass max_nodes={boxes} (or more) to draw it"
-        )
-    return _Outline(order, values, index, names, neurons, folded, batches)
-
-
-def _weights(box: _NeuronBox) -> set[Value]:
-    weights, _, bias = box.dot.arguments.values()
-    return {w for w in (*weights, bias) if isinstance(w, Value)}
-
-
-def _one_sample(root: Value, parameters: set[Value]) -> tuple[set[Value], dict[Value, int]]:
-    """The Values reached from ``root`` through only the first term of each batch ``sum``,
-    and each batch sum's number of terms (samples)."""
-    reached = {root}
-    batches: dict[Value, int] = {}
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        parents = node.parents
-        if node.operation is _SUM and _same_shaped(parents, parameters):
-            batches[node] = len(parents)
-            parents = parents[:1]
-        for parent in parents:
-            if parent not in reached:
-                reached.add(parent)
-                stack.append(parent)
-    return reached, batches
-
-
-def _same_shaped(terms: tuple[Value, ...], parameters: set[Value]) -> bool:
-    """Whether ``terms`` are two or more per-sample subgraphs of one shape.
-
-    Same shape: the same ops joined the same way, with the same ``parameters``
-    in the same places (the other leaves, inputs, and the constants may
-    differ), so the neurons summed by a layer are not taken for samples.
-    Per-sample: no two terms share a node other than a leaf, which also bounds
-    the walk by the size of the graph.
-    """
-    if len(terms) < 2 or any(t.is_leaf or t.op != terms[0].op for t in terms):
-        return False
-    claimed: set[Value] = set()
-    first = _shape(terms[0], parameters, claimed)
-    return all(_shape(term, parameters, claimed, first) is not None for term in terms[1:])
-
-
-Shape = list[tuple[str, tuple[int, ...], Value | None]]
-
-
-def _shape(
-    term: Value, parameters: set[Value], claimed: set[Value], like: Shape | None = None
-) -> Shape | None:
-    """``term``'s subgraph as (op, parents' positions, the Value if a parameter) per node in
-    walk order; None if it reaches a node of ``claimed`` (another term's), or, given
-    ``like``, as soon as it differs from that. Its nodes other than leaves join ``claimed``."""
-    position = {term: 0}
-    claimed.add(term)
-    shape: Shape = []
-    stack = [term]
-    while stack:
-        node = stack.pop()
-        positions = []
-        for parent in node.parents:
-            if parent not in position:
-                if not parent.is_leaf:
-                    if parent in claimed:
-                        return None
-                    claimed.add(parent)
-                position[parent] = len(position)
-                stack.append(parent)
-            positions.append(position[parent])
-        step = (node.op, tuple(positions), node if node in parameters else None)
-        if like is not None and (len(shape) >= len(like) or like[len(shape)] != step):
-            return None
-        shape.append(step)
-    return shape if like is None or len(shape) == len(like) else None
-
-
-def _find_neurons(drawn: list[Value], modules: Module) -> dict[Value, _NeuronBox]:
-    """Each ``dot`` node computing a neuron of ``modules`` (its weights and bias), by the
-    Value that is the neuron's output."""
-    by_weights: dict[tuple[Value, ...], tuple[int, str, str, Neuron]] = {}
-    for position, (name, layer, neuron) in enumerate(_named_neurons(modules)):
-        by_weights.setdefault((*neuron.w, neuron.b), (position, name, layer, neuron))
-    consumers: dict[Value, list[Value]] = {}
-    for value in drawn:
-        for parent in value.parents:
-            consumers.setdefault(parent, []).append(value)
-    boxes: dict[Value, _NeuronBox] = {}
-    for value in drawn:
-        if value.operation is not _DOT:
-            continue
-        weights, _, bias = value.arguments.values()
-        found = by_weights.get((*weights, bias))
-        if found is None:
-            continue
-        position, name, layer, neuron = found
-        output = value
-        if neuron.activation != "linear":
-            output = next((c for c in consumers.get(value, ()) if c.op == neuron.activation
-                           and len(c.parents) == 1), value)
-        boxes[output] = _NeuronBox(name, position, layer, neuron.activation, value, output)
-    return boxes
-
-
-def _named_neurons(modules: Module) -> list[tuple[str, str, Neuron]]:
-    """Every Neuron in ``modules`` with its name and the name of the Layer holding it."""
-    found = []
-    seen: set[int] = set()
-    root = "neuron" if isinstance(modules, Neuron) else ""
-    stack: list[tuple[str, Module, str]] = [(root, modules, "")]
-    while stack:
-        name, module, layer = stack.pop()
-        if id(module) in seen:
-            continue
-        seen.add(id(module))
-        if isinstance(module, Neuron):
-            found.append((name, layer, module))
-            continue
-        inside = (name or "layer") if isinstance(module, Layer) else ""
-        for child_name, child in reversed(module.named_children()):
-            stack.append((f"{name}.{child_name}" if name else child_name, child, inside))
-    return found
 
 
 def _cluster(layer: str) -> graphviz.Digraph:
@@ -601,7 +417,7 @@ def _cluster(layer: str) -> graphviz.Digraph:
 
 
 def _draw_neuron(
-    target: graphviz.Digraph, box: _NeuronBox, name: str, shown: _Shown, sideways: bool,
+    target: graphviz.Digraph, box: NeuronBox, name: str, shown: _Shown, sideways: bool,
     style: dict[str, str],
 ) -> None:
     """A neuron's box: its name and activation over its output's data and grad."""
@@ -616,15 +432,9 @@ def _draw_neuron(
                 tooltip=_tooltip(box.output, tooltip), **style)
 
 
-def _constant_inputs(box: _NeuronBox) -> list[tuple[int, float]]:
-    """A neuron's inputs that are plain numbers, by position: (k, value)."""
-    inputs = box.dot.arguments["inputs"]
-    return [(k, x) for k, x in enumerate(inputs) if not isinstance(x, Value)]
-
-
 def _draw_neurons(
-    drawing: Drawing, neurons: list[tuple[_NeuronBox, str, dict[str, str]]],
-    outline: _Outline, shown: _Shown, sideways: bool,
+    drawing: Drawing, neurons: list[tuple[NeuronBox, str, dict[str, str]]],
+    outline: Outline, shown: _Shown, sideways: bool,
 ) -> None:
     """The neurons' boxes, in each layer's frame in the layer's order, and their inputs.
 
@@ -639,7 +449,7 @@ def _draw_neurons(
         for parent in box.dot.parents:
             if parent not in outline.folded and parent in outline.names:
                 drawing.edge(outline.names[parent], name)
-        for k, x in _constant_inputs(box):
+        for k, x in constant_inputs(box):
             if (k, x) not in constants:
                 constants[k, x] = f"x{len(constants)}"
                 drawing.node(constants[k, x], f"{{x{k} | {format(x, shown.fmt)}}}",
@@ -650,7 +460,7 @@ def _draw_neurons(
         drawing.subgraph(cluster)
 
 
-def _too_many_terms(value: Value, outline: _Outline) -> bool:
+def _too_many_terms(value: Value, outline: Outline) -> bool:
     """Whether a dot is too long to draw term by term (with modules: an L2 penalty)."""
     return bool(outline.neurons or outline.batches) and len(value.parents) > _TERMS_DRAWN
 

@@ -45,9 +45,10 @@ from pathlib import Path
 from typing import Any
 
 from ._files import write_atomically
-from .drawing import DEFAULT_TIMEOUT, _NeuronBox, _outline, draw_dot, pipe
+from .drawing import DEFAULT_TIMEOUT, draw_dot, pipe
 from .engine import Value, describe_op
 from .ops import Op
+from .outline import NeuronBox, outline
 from .steps import BackwardStep, Edge, backward_steps, forward_steps
 
 __all__ = ["Explorer", "explore"]
@@ -177,7 +178,7 @@ def explore(root: Value, **draw_options: Any) -> Explorer:
     return Explorer(svg, forward, steps, writer.frames())
 
 
-def _boxes(root: Value, draw_options: dict[str, Any]) -> tuple[list[_NeuronBox],
+def _boxes(root: Value, draw_options: dict[str, Any]) -> tuple[list[NeuronBox],
                                                                 dict[Value, int]]:
     """With ``modules``: the neurons drawn as one box each, and for every Value the number
     of the box (``v{i}``) that shows it: its own, its neuron's, or for a Value of a batch's
@@ -185,12 +186,12 @@ def _boxes(root: Value, draw_options: dict[str, Any]) -> tuple[list[_NeuronBox],
     modules = draw_options.get("modules")
     if modules is None:
         return [], {}
-    outline = _outline(root, modules, draw_options.get("max_nodes", _MAX_NODES))
-    holders = {value: int(name[1:]) for value, name in outline.names.items()}
-    for value in outline.order:  # the output first: a Value comes before its parents
+    drawn = outline(root, modules, draw_options.get("max_nodes", _MAX_NODES))
+    holders = {value: int(name[1:]) for value, name in drawn.names.items()}
+    for value in drawn.order:  # the output first: a Value comes before its parents
         for parent in value.parents:
             holders.setdefault(parent, holders[value])
-    return list(outline.neurons.values()), holders
+    return list(drawn.neurons.values()), holders
 
 
 def _svg(root: Value, steps: list[BackwardStep], draw_options: dict[str, Any]) -> str:
@@ -257,7 +258,7 @@ class _Writer:
     """Writes the explanation of each step and the inspector of each Value."""
 
     def __init__(self, root: Value, forward: list[Value], steps: list[BackwardStep],
-                 fmt: str, neurons: list[_NeuronBox] | None = None,
+                 fmt: str, neurons: list[NeuronBox] | None = None,
                  holders: dict[Value, int] | None = None) -> None:
         self.root, self.forward, self.steps, self.fmt = root, forward, steps, fmt
         self.index = {step.node: i for i, step in enumerate(steps)}  # v{i} in the drawing
@@ -327,7 +328,7 @@ class _Writer:
         return (f"{self.name(value)} belongs to another sample of the batch, which the "
                 "drawing stands for with the first sample's graph.")
 
-    def expansion(self, box: _NeuronBox) -> dict[str, Any]:
+    def expansion(self, box: NeuronBox) -> dict[str, Any]:
         """A neuron's inside, as its expanded box shows it: ``z = Σ w_k · x_k + b`` term by
         term, its activation, and what its backward steps send to each weight, input and bias.
         """

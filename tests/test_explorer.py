@@ -139,12 +139,12 @@ def test_explore_is_exported_and_returns_an_explorer() -> None:
     assert isinstance(autograd_scalar.explore(Value(1.0) * 2), Explorer)
 
 
-SAMPLES = [[0.5, -1.0], [-0.3, 0.8], [1.2, 0.1]]
+SAMPLES = [[0.5, -1.0], [-0.3, 0.8], [1.2, 0.1], [-0.7, -0.4]]  # a batch: MIN_GROUP samples
 
 
 def batch_loss() -> tuple[MLP, Value]:
     model = MLP(2, [4, 4, 1], seed=0)
-    return model, mse_loss([model(x) for x in SAMPLES], [1.0, -1.0, 0.5])
+    return model, mse_loss([model(x) for x in SAMPLES], [1.0, -1.0, 0.5, 0.0])
 
 
 def first_sample(model: MLP) -> list[tuple[str, Neuron, list[float], float]]:

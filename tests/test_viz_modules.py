@@ -9,10 +9,10 @@ import pytest
 
 from autograd_scalar import MLP, Value, make_moons
 from autograd_scalar import sum as sum_values
-from autograd_scalar.drawing import _outline
 from autograd_scalar.engine import topological_order
 from autograd_scalar.losses import binary_cross_entropy_with_logits, l2_penalty
 from autograd_scalar.nn import Layer, Neuron
+from autograd_scalar.outline import outline
 from autograd_scalar.viz import draw_dot
 
 NEURON_BOX = re.compile(r'^\t+(v\d+) \[label="([\w.]+) · (\w+) \| \{data (\S+) \| grad (\S+)\}"',
@@ -116,8 +116,8 @@ def test_terms_of_different_shapes_are_all_drawn() -> None:
     model = MLP(2, [2, 1], seed=0)
     a, b = model([1.0, 2.0]), model([3.0, 4.0])
     total = sum_values([a, b.tanh()])
-    outline = _outline(total, model, 500)
-    assert not outline.batches
+    drawn = outline(total, model, 500)
+    assert not drawn.batches
     assert len(NEURON_BOX.findall(draw_dot(total, modules=model).source)) == 6
 
 
@@ -125,7 +125,7 @@ def test_terms_sharing_an_inner_node_are_not_a_batch() -> None:
     x = Value(1.0, label="x")
     shared = x.exp()
     total = sum_values([shared * 2, shared * 3])
-    assert not _outline(total, Neuron(1), 500).batches
+    assert not outline(total, Neuron(1), 500).batches
 
 
 def test_an_l2_penalty_is_one_node_naming_whose_parameters_it_reads() -> None:
