@@ -34,12 +34,11 @@ differs is *per-sample*. The first sample's subgraph is the
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from itertools import chain
 from typing import NamedTuple
 
+from .core.graph import consumer_counts
 from .engine import Value
 
 __all__ = [
@@ -48,7 +47,6 @@ __all__ = [
     "LeafSegment",
     "NodeSegment",
     "SampleTemplate",
-    "consumer_counts",
     "find_batches",
     "flat_arguments",
     "match_batch",
@@ -227,40 +225,6 @@ def flat_arguments(node: Value) -> list[object]:
         else:
             found.append(argument)
     return found
-
-
-def consumer_counts(root: Value) -> dict[Value, int]:
-    """How many edges lead into each Value of ``root``'s graph (the root: none).
-
-    >>> from autograd_scalar import Value
-    >>> x = Value(1.0)
-    >>> consumer_counts(x * x)[x]
-    2
-    """
-    seen = {root}
-    stack = [root]
-    edges = []
-    while stack:
-        parents = stack.pop().parents
-        edges.append(parents)
-        if len(parents) < _WIDE:
-            for parent in parents:
-                if parent not in seen:
-                    seen.add(parent)
-                    stack.append(parent)
-        else:  # a neuron's many inputs: the set operations run in C
-            fresh = set(parents)
-            fresh -= seen
-            seen |= fresh
-            stack.extend(fresh)
-    # Counting every edge at once, in C, is what makes this fast on a batch of wide layers.
-    counts: dict[Value, int] = Counter(chain.from_iterable(edges))
-    counts[root] = 0
-    return counts
-
-
-_WIDE = 8
-"""Parents past which a node's new parents are found with set operations."""
 
 
 def find_batches(

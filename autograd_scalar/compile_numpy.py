@@ -45,8 +45,9 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
-from .batches import Batch, consumer_counts, find_batches
+from .batches import Batch, find_batches
 from .compile_float import CompiledGraph
+from .core.graph import consumer_counts
 from .emit import (
     Names,
     backward_lines,

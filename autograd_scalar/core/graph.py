@@ -11,7 +11,9 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator, Sequence
+from itertools import chain
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -21,23 +23,38 @@ __all__ = ["consumer_counts", "describe_op", "parents_first", "topological_order
 
 
 def consumer_counts(root: Value) -> dict[Value, int]:
-    """For every Value below ``root``: how many edges lead into it from the Values using it.
+    """For every Value in ``root``'s graph: how many edges lead into it from the Values
+    using it (the root: none).
 
     >>> from autograd_scalar import Value
     >>> x = Value(1.0)
     >>> consumer_counts(x * x + x)[x]
     3
     """
-    consumers: dict[Value, int] = {}
+    seen = {root}
     stack = [root]
+    edges = []
     while stack:
-        for parent in stack.pop().parents:
-            if parent in consumers:
-                consumers[parent] += 1
-            else:
-                consumers[parent] = 1
-                stack.append(parent)
-    return consumers
+        parents = stack.pop().parents
+        edges.append(parents)
+        if len(parents) < _WIDE:
+            for parent in parents:
+                if parent not in seen:
+                    seen.add(parent)
+                    stack.append(parent)
+        else:  # a neuron's many inputs: the set operations run in C
+            fresh = set(parents)
+            fresh -= seen
+            seen |= fresh
+            stack.extend(fresh)
+    # Counting every edge at once, in C, is what makes this fast on a batch of wide layers.
+    counts: dict[Value, int] = Counter(chain.from_iterable(edges))
+    counts[root] = 0
+    return counts
+
+
+_WIDE = 8
+"""Parents past which a node's new parents are found with set operations."""
 
 
 def topological_order(root: Value) -> list[Value]:
