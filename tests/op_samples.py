@@ -145,7 +145,10 @@ SAMPLES: dict[str, OpSamples] = {
     "reciprocal": OpSamples(
         lambda m, a: a._reciprocal() if m is ag else (1.0 / a if a else math.copysign(math.inf, a)),
         at(scalars(-2.1, -0.4, 0.6, 1.9)), (kink((0.0,), (-math.inf,)),),
-        anywhere=lambda m, a: m.reciprocal(a * a + 0.5), anywhere_kinks=(),
+        anywhere=lambda m, a: (
+            (a * a + 0.5)._reciprocal() if m is ag else m.reciprocal(a * a + 0.5)
+        ),
+        anywhere_kinks=(),
     ),
     "relu": OpSamples(function("relu"), at(ANY_X), (kink((0.0,), (0.0,)),)),
     "leaky_relu": OpSamples(
