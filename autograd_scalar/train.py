@@ -33,13 +33,15 @@ import threading
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from tqdm.auto import tqdm
 
+from . import live
 from .compile import CompiledGraph, compile_graph
 from .engine import Value, no_grad
+from .history import History
 from .losses import l2_penalty
 from .nn import Input, Module
 from .optim import Adam, Optimizer
@@ -51,50 +53,6 @@ Prediction = Value | list[Value]
 
 LossFunction = Callable[[list[Any], list[Any]], Value]
 """A batch loss, ``loss(predictions, targets) -> Value``, as in :mod:`autograd_scalar.losses`."""
-
-
-@dataclass
-class History:
-    """What happened in :func:`fit`, one entry per finished epoch.
-
-    ``loss[i]``: the objective minimised in epoch ``i + 1`` (the loss plus the
-    ``l2`` term), averaged over the epoch's batches weighted by their size.
-    ``accuracy[i]``: the fraction of training samples the model got right in
-    that epoch, judged from the predictions made for the updates (each batch's
-    before its own update). ``interrupted``: training was stopped by Ctrl-C.
-
-    With ``fit(..., validation=(X_val, y_val))``, ``validation_loss[i]`` and
-    ``validation_accuracy[i]`` are the model's loss and accuracy on the held-out
-    samples at the end of epoch ``i + 1``, after its updates. That loss is the
-    loss function alone, *without* the ``l2`` term: it measures the fit to new
-    data, whatever the penalty, so it is below ``loss[i]`` by the penalty when the
-    model fits the held-out samples as well as the training ones. Without
-    validation both lists stay empty. An epoch is recorded whole or not at all:
-    every list that is filled has ``epochs`` entries.
-    """
-
-    loss: list[float] = field(default_factory=list)
-    accuracy: list[float] = field(default_factory=list)
-    validation_loss: list[float] = field(default_factory=list)
-    validation_accuracy: list[float] = field(default_factory=list)
-    interrupted: bool = False
-
-    @property
-    def epochs(self) -> int:
-        """How many epochs finished."""
-        return len(self.loss)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The history as plain lists and values, ready for ``json.dump``; the validation
-        lists only when there was validation (so a history without it reads as before).
-
-        >>> History(loss=[0.5], accuracy=[1.0]).to_dict()
-        {'loss': [0.5], 'accuracy': [1.0], 'interrupted': False}
-        """
-        fields = asdict(self)
-        if not self.validation_loss:
-            del fields["validation_loss"], fields["validation_accuracy"]
-        return fields
 
 
 def batch_loss(
@@ -289,8 +247,6 @@ def _record(history: History, loss: float, accuracy: float,
 
 def _live_view(model: Module, X: list[list[float]], y: list[Any], epochs: int) -> Any:
     """The live view of ``fit(live=True)``, or None (with a warning) outside a notebook."""
-    from . import live  # imported here: only live training needs it (and matplotlib)
-
     if not live.in_notebook():
         warnings.warn(
             "fit(live=True) needs a Jupyter notebook (an IPython kernel: JupyterLab, "
