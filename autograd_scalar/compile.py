@@ -113,6 +113,9 @@ class CompiledGraph:
         self.root.data = value
         return value
 
+    write_observed = True
+    """The float replay writes each observed node's value as it computes it: always."""
+
     @property
     def sample_leaves(self) -> list[Value]:
         """None: the float replay runs only on the samples it was built with (to train on

@@ -1190,9 +1190,14 @@ class ArrayGraph(CompiledGraph):
         group = writer.groups[0] if writer.groups else None
         self._sample_leaves: list[Value] = (
             [group.template.places[p] for p in sorted(group.own)] if group else [])
-        self._held: tuple[Optimizer, Any, Any] | None = None
-        """After ``step(..., write_back=False)``: its optimizer, and the new data and the
-        gradients of the array leaves (its parameters, in order), not yet in the Values."""
+        self._held: tuple[Optimizer, Any, Any, Any] | None = None
+        self.write_observed = True
+        """Whether a replay on the built samples writes the observed nodes' values into
+        their Values; with False only :meth:`values` has them (one array per node, where
+        writing them is a loop over every sample's Value)."""
+        """After ``step(..., write_back=False)``: its optimizer, its parameters' new data and
+        gradients (in its order), not yet in the Values, and that data in the array leaves'
+        order (what the next replay reads)."""
 
     @property
     def sample_leaves(self) -> list[Value]:
@@ -1203,7 +1208,7 @@ class ArrayGraph(CompiledGraph):
     def _inputs(self, samples: Any) -> list[Any]:
         writer = self._writer
         flat = [leaf.data for leaf in writer.flat_leaves]
-        data = (self._held[1] if self._held is not None else
+        data = (self._held[3] if self._held is not None else
                 np.fromiter(map(_DATA, writer.leaves.leaves), float, len(writer.leaves.leaves)))
         arrays: list[Any] = []
         for k, group in enumerate(writer.groups):
@@ -1248,7 +1253,7 @@ class ArrayGraph(CompiledGraph):
         to report.
 
         With ``write_back=False``, when the optimizer's parameters are this program's
-        array leaves in their order (as a model's are), the new data and gradients stay
+        array leaves (as a model's are, in another order), the new data and gradients stay
         in arrays: the next step starts from them, and :meth:`write_back` (or any other
         replay) puts them into the Values. Until then the parameters' Values are stale:
         a training loop that nobody looks into between its steps skips writing them.
@@ -1273,8 +1278,17 @@ class ArrayGraph(CompiledGraph):
             data = (D[from_array[1]] if len(from_array[1]) == len(params)
                     else np.fromiter(map(_DATA, params), float, len(params)))
         new = optimizer.step_arrays(data, gradients)
-        self._held = (optimizer, new, gradients)
-        if write_back or not in_order:
+        leaves = len(self._writer.leaves.leaves)
+        if in_order:
+            self._held = (optimizer, new, gradients, new)
+        elif len(from_array[1]) == len(params) == leaves:  # the array leaves, in another order
+            data = np.empty(leaves)
+            data[from_array[1]] = new
+            self._held = (optimizer, new, gradients, data)
+        else:
+            self._held = (optimizer, new, gradients, None)
+            write_back = True
+        if write_back:
             self.write_back()
         for leaf, k, flat in others:
             leaf.grad += float(G[k]) if not flat else flat_grads[k]
@@ -1285,7 +1299,7 @@ class ArrayGraph(CompiledGraph):
         into their Values; nothing if none are kept."""
         if self._held is None:
             return
-        optimizer, data, gradients = self._held
+        optimizer, data, gradients, _ = self._held
         self._held = None
         for parameter, number, grad in zip(optimizer.params, data.tolist(), gradients.tolist()):
             parameter.data = number
@@ -1335,7 +1349,8 @@ class ArrayGraph(CompiledGraph):
                 leaves = [leaf for p in sorted(group.own) for leaf in group.own[p]]
                 for leaf, grad in zip(leaves, grads.ravel().tolist()):
                     leaf.grad += grad
-            self._write_observed()
+            if self.write_observed:
+                self._write_observed()
         self.root.data = value
         return value, flat_grads, G, arguments[1]
 
@@ -1349,7 +1364,7 @@ class ArrayGraph(CompiledGraph):
                 value, self._last = self._forward(*arguments)
         except (ArithmeticError, ValueError) as error:
             raise self._eager_error(error) from None
-        if samples is None:
+        if samples is None and self.write_observed:
             self._write_observed()
         self.root.data = value
         return value  # type: ignore[no-any-return]

@@ -46,6 +46,10 @@ class Replay(Protocol):
     """
 
     root: Value
+    write_observed: bool
+    """True: a replay on the built samples writes the observed nodes' values into their
+    Values. Setting it False lets a replay skip that (the numpy replay does, the float
+    replay writes them anyway); :meth:`values` reads them either way."""
 
     @property
     def sample_leaves(self) -> list[Value]:

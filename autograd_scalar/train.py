@@ -305,34 +305,32 @@ class _SampleProgram:
     outputs: list[Value]
     several: bool
 
-    def arrays(self, X: list[list[float]], y: list[Any]) -> _SampleArrays:
-        """The rows of these samples for :meth:`Replay.step` and their targets, as arrays."""
+    def rows(self, X: list[list[float]], y: list[Any]) -> Any:
+        """These samples as the program reads them, one row each: a numpy array."""
         import numpy  # only the numpy replay makes programs: numpy is installed
 
         table = numpy.array([[*x, t] for x, t in zip(X, y)], dtype=float)
-        return _SampleArrays(table[:, self.columns], numpy.array(y, dtype=float))
-
-    def correct(self, targets: Any) -> int:
-        """How many samples of the last replay the model got right (:func:`accuracy`'s rule),
-        counted on the replay's output arrays at once."""
-        import numpy
-
-        if not self.several:
-            scores = numpy.asarray(self.replay.values(self.outputs[0]))
-            return int(numpy.count_nonzero((scores > 0.0) == (targets > 0)))
-        scores = numpy.column_stack([self.replay.values(output) for output in self.outputs])
-        return int(numpy.count_nonzero(scores.argmax(axis=1) == targets))
+        return table[:, self.columns]
 
 
-class _SampleArrays(NamedTuple):
-    """Samples as a program reads them: its rows, and the targets."""
+def _target_array(y: list[Any]) -> Any:
+    """The targets as a numpy array, for counting right answers on the numpy replay's."""
+    import numpy  # only for the numpy replay: numpy is installed
 
-    rows: Any
-    targets: Any
+    return numpy.array(y, dtype=float)
 
-    def take(self, batch: list[int]) -> _SampleArrays:
-        """The samples of one batch, by index."""
-        return _SampleArrays(self.rows[batch], self.targets[batch])
+
+def _correct_in_arrays(replay: Replay, outputs: list[Value], several: bool, targets: Any) -> int:
+    """How many samples of the replay's last run the model got right (:func:`accuracy`'s
+    rule), counted at once on the arrays of its outputs (the first sample's, one per class,
+    given; ``several``: the model gives a list of class scores)."""
+    import numpy
+
+    if not several:
+        scores = numpy.asarray(replay.values(outputs[0]))
+        return int(numpy.count_nonzero((scores > 0.0) == (targets > 0)))
+    scores = numpy.column_stack([replay.values(output) for output in outputs])
+    return int(numpy.count_nonzero(scores.argmax(axis=1) == targets))
 
 
 def _sample_program(model: Module, loss_fn: LossFunction, l2: float, X: list[list[float]],
@@ -368,6 +366,22 @@ class _BuiltBatch:
     inputs: list[list[Value]]
     targets: list[Value]
     predictions: list[Prediction]
+    outputs_in_arrays: bool | None = None
+    """Whether the replay gives the outputs of all samples as arrays (its :meth:`Replay.values`),
+    so that it need not write them into the predictions; None until the first step."""
+
+    def correct(self, y_batch: list[Any], targets: Any) -> int:
+        """How many samples of the batch the model got right in the last replay: counted on
+        the replay's output arrays where ``targets`` are an array (the numpy replay) and
+        the outputs come in arrays, else on the predictions' Values."""
+        first = self.predictions[0]
+        if self.outputs_in_arrays is None:  # after the first step, which wrote the Values
+            self.outputs_in_arrays = targets is not None and _in_arrays(self.replay, first)
+            self.replay.write_observed = not self.outputs_in_arrays
+        if self.outputs_in_arrays:
+            return _correct_in_arrays(self.replay, _outputs(first), not isinstance(first, Value),
+                                      targets)
+        return _count_correct(_scores(self.predictions), y_batch)
 
     def set_samples(self, X_batch: list[list[float]], y_batch: list[Any]) -> None:
         """Give the input and target leaves these samples' numbers."""
@@ -376,6 +390,16 @@ class _BuiltBatch:
                 leaf.data = float(value)
         for leaf, target in zip(self.targets, y_batch):
             leaf.data = float(target)
+
+
+def _in_arrays(replay: Replay, prediction: Prediction) -> bool:
+    """Whether the replay gives this prediction's outputs in every sample as arrays."""
+    try:
+        for output in _outputs(prediction):
+            replay.values(output)
+    except KeyError:  # not in a batch of samples: only its own Value holds it
+        return False
+    return True
 
 
 def _built_batch(model: Module, loss_fn: LossFunction, l2: float, X_batch: list[list[float]],
@@ -420,15 +444,18 @@ class _Evaluation:
         self.model, self.loss_fn = model, loss_fn
         self.program = (_sample_program(model, loss_fn, 0.0, self.X, self.y)
                         if backend == "numpy" else None)
-        self.samples = self.program.arrays(self.X, self.y) if self.program is not None else None
+        if self.program is not None:
+            self.rows, self.targets = self.program.rows(self.X, self.y), _target_array(self.y)
         self.built = (_built_batch(model, loss_fn, 0.0, self.X, self.y, backend, leaves=False)
                       if backend is not None and self.program is None else None)
 
     def __call__(self) -> _HeldOut:
         """The held-out loss and accuracy for the model's parameters now."""
-        if self.program is not None and self.samples is not None:
-            loss = self.program.replay.forward(self.samples.rows)
-            correct = self.program.correct(self.samples.targets)
+        if self.program is not None:
+            program = self.program
+            loss = program.replay.forward(self.rows)
+            correct = _correct_in_arrays(program.replay, program.outputs, program.several,
+                                         self.targets)
         elif self.built is not None:
             loss = self.built.replay.forward()
             correct = _count_correct(_scores(self.built.predictions), self.y)
@@ -454,18 +481,30 @@ def _one_interrupt() -> Iterator[None]:
     ):
         yield
         return
-    stopping: list[bool] = []
-
-    def interrupt(signum: int, frame: object) -> None:
-        if not stopping:
-            stopping.append(True)
-            raise KeyboardInterrupt
-
-    signal.signal(signal.SIGINT, interrupt)
+    signal.signal(signal.SIGINT, _InterruptOnce())
     try:
         yield
     finally:
         signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
+class _InterruptOnce:
+    """:func:`_one_interrupt`'s Ctrl-C handler: KeyboardInterrupt at the first interrupt,
+    later ones ignored. While ``deferring`` (inside :func:`_interrupts_deferred`) the first
+    is held back, ``pending``, until the block is done: a flag, where swapping handlers
+    around every step would cost more than the rest of a small step's bookkeeping."""
+
+    def __init__(self) -> None:
+        self.stopping = self.deferring = self.pending = False
+
+    def __call__(self, signum: int, frame: object) -> None:
+        if self.stopping:
+            return
+        if self.deferring:
+            self.pending = True
+            return
+        self.stopping = True
+        raise KeyboardInterrupt
 
 
 def _train_epoch(n_samples: int, batches: list[list[int]], step: _Step, optimizer: Optimizer,
@@ -540,13 +579,14 @@ class _EagerStep:
 class _CompiledStep:
     """Replay a compiled graph of the batch loss instead of building one each step.
 
-    The numpy replay compiles one program (:func:`_sample_program`) and runs it on every
-    batch, the whole data set or mini-batches, given as arrays of rows; the loss and the
-    accuracy are read from its arrays, and the parameters stay in them between steps
-    until :meth:`write_back`. Otherwise (the float replay, or a loss the program cannot
-    serve) the graph is compiled whole: once, holding the data, for full-batch training
-    (``fixed``); else once per batch size with the inputs and targets as leaves, set
-    anew for each batch.
+    Full-batch training (``fixed``) compiles the graph of all the samples once, holding
+    their numbers. With mini-batches the numpy replay compiles one program
+    (:func:`_sample_program`) and runs it on every batch, given as an array of rows;
+    the float replay (or a loss the program cannot serve) compiles the graph once per
+    batch size with the inputs and targets as leaves, set anew for each batch.
+
+    On the numpy replay the accuracy is counted on the replay's output arrays, and the
+    parameters stay in its arrays between steps until :meth:`write_back`.
     """
 
     def __init__(self, model: Module, loss_fn: LossFunction, l2: float, X: list[list[float]],
@@ -554,18 +594,25 @@ class _CompiledStep:
         self.model, self.loss_fn, self.l2, self.X, self.y = model, loss_fn, l2, X, y
         self.fixed, self.backend = fixed, backend
         self.program = (_sample_program(model, loss_fn, l2, X, y)
-                        if backend == "numpy" else None)
-        self.samples = self.program.arrays(X, y) if self.program is not None else None
+                        if backend == "numpy" and not fixed else None)
+        self.rows: Any = self.program.rows(X, y) if self.program is not None else None
+        self.targets = _target_array(y) if backend == "numpy" else None
         self.built: dict[int, _BuiltBatch] = {}
         self.holding: Replay | None = None
         """The replay that last stepped, which may keep the parameters in its arrays."""
 
     def __call__(self, batch: list[int], optimizer: Optimizer) -> _StepResult:
-        if self.program is not None and self.samples is not None:
-            samples = self.samples if self.fixed else self.samples.take(batch)
-            loss = self._replay_step(self.program.replay, optimizer, samples.rows)
-            return _StepResult(loss, self.program.correct(samples.targets))
-        X_batch, y_batch = [self.X[i] for i in batch], [self.y[i] for i in batch]
+        targets = (self.targets if self.fixed or self.targets is None
+                   else self.targets[batch])
+        if self.program is not None:
+            program = self.program
+            loss = self._replay_step(program.replay, optimizer, self.rows[batch])
+            return _StepResult(loss, _correct_in_arrays(program.replay, program.outputs,
+                                                        program.several, targets))
+        if self.fixed:  # every sample, in order
+            X_batch, y_batch = self.X, self.y
+        else:
+            X_batch, y_batch = [self.X[i] for i in batch], [self.y[i] for i in batch]
         size = len(batch)
         if size not in self.built:
             self.built[size] = _built_batch(self.model, self.loss_fn, self.l2, X_batch, y_batch,
@@ -574,7 +621,7 @@ class _CompiledStep:
         if not self.fixed:
             built.set_samples(X_batch, y_batch)
         loss = self._replay_step(built.replay, optimizer)
-        return _StepResult(loss, _count_correct(_scores(built.predictions), y_batch))
+        return _StepResult(loss, built.correct(y_batch, targets))
 
     def _replay_step(self, replay: Replay, optimizer: Optimizer, rows: SampleRows = None
                      ) -> float:
@@ -622,10 +669,18 @@ def _interrupts_deferred() -> Iterator[None]:
     not arrive anyway, so the block simply runs (as it does when the Ctrl-C
     handler was installed outside Python and could not be put back).
     """
-    if (
-        threading.current_thread() is not threading.main_thread()
-        or signal.getsignal(signal.SIGINT) is None
-    ):
+    handler = signal.getsignal(signal.SIGINT)
+    if isinstance(handler, _InterruptOnce):  # fit's own handler: it holds interrupts back
+        handler.deferring = True
+        try:
+            yield
+        finally:
+            handler.deferring = False
+        if handler.pending:
+            handler.pending = False
+            handler(signal.SIGINT, None)
+        return
+    if threading.current_thread() is not threading.main_thread() or handler is None:
         yield
         return
     received: list[int] = []
