@@ -114,7 +114,10 @@ def fit(
       compiles once. With mini-batches the inputs and targets are leaves (so the
       loss must accept targets given as Values, which every loss here but
       ``cross_entropy`` does): the numpy replay compiles one program for every
-      batch, the float replay one graph per batch size.
+      batch, the float replay one graph per batch size. The numpy replay keeps the
+      weights in its arrays from one epoch to the next and puts them into the model
+      when training ends (however it ends) and after each epoch that a ``callback``,
+      the live view or ``validation`` looks at.
     * ``validation``: held-out samples and targets, ``(X_val, y_val)``, never
       trained on. After every epoch the model's loss on them (without the ``l2``
       term) and its accuracy go into ``history.validation_loss`` and
@@ -353,7 +356,7 @@ def _sample_program(model: Module, loss_fn: LossFunction, l2: float, X: list[lis
     if not sample_leaves or any(leaf not in column for leaf in sample_leaves):
         return None
     return _SampleProgram(replay, [column[leaf] for leaf in sample_leaves], outputs,
-                          not isinstance(predictions[0], Value))
+                          _class_scores(predictions[0]))
 
 
 @dataclass
@@ -379,8 +382,7 @@ class _BuiltBatch:
             self.outputs_in_arrays = targets is not None and _in_arrays(self.replay, first)
             self.replay.write_observed = not self.outputs_in_arrays
         if self.outputs_in_arrays:
-            return _correct_in_arrays(self.replay, _outputs(first), not isinstance(first, Value),
-                                      targets)
+            return _correct_in_arrays(self.replay, _outputs(first), _class_scores(first), targets)
         return _count_correct(_scores(self.predictions), y_batch)
 
     def set_samples(self, X_batch: list[list[float]], y_batch: list[Any]) -> None:
@@ -720,9 +722,16 @@ def _outputs(prediction: Prediction) -> list[Value]:
 
 def _scores(predictions: Sequence[Prediction]) -> Scores:
     """The predictions' numbers."""
-    if predictions and isinstance(predictions[0], Value):
-        return [p.data for p in predictions]  # type: ignore[union-attr]
-    return [[output.data for output in p] for p in predictions]  # type: ignore[union-attr]
+    outputs = [_outputs(prediction) for prediction in predictions]
+    if predictions and not _class_scores(predictions[0]):
+        return [output.data for output, in outputs]
+    return [[output.data for output in sample] for sample in outputs]
+
+
+def _class_scores(prediction: Prediction) -> bool:
+    """Whether the model gives a list of class scores (judged by the largest), not one Value
+    (judged by its sign)."""
+    return not isinstance(prediction, Value)
 
 
 def _count_correct(scores: Sequence[Any], targets: Sequence[Any]) -> int:
