@@ -1191,13 +1191,13 @@ class ArrayGraph(CompiledGraph):
         self._sample_leaves: list[Value] = (
             [group.template.places[p] for p in sorted(group.own)] if group else [])
         self._held: tuple[Optimizer, Any, Any, Any] | None = None
+        """After ``step(..., write_back=False)``: its optimizer, its parameters' new data and
+        gradients (in its order), not yet in the Values, and that data in the array leaves'
+        order (what the next replay reads)."""
         self.write_observed = True
         """Whether a replay on the built samples writes the observed nodes' values into
         their Values; with False only :meth:`values` has them (one array per node, where
         writing them is a loop over every sample's Value)."""
-        """After ``step(..., write_back=False)``: its optimizer, its parameters' new data and
-        gradients (in its order), not yet in the Values, and that data in the array leaves'
-        order (what the next replay reads)."""
 
     @property
     def sample_leaves(self) -> list[Value]:
