@@ -27,40 +27,32 @@ machinery of ``bench_compile.py``), the collector is on.
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import os
 import platform
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import ModuleType
 
 import numpy as np
 import threadpoolctl
 from bench_compile import (
-    ALPHA,
-    LR,
     NOT_INSTALLED,
-    SEED,
     TORCH,
-    Contender,
     Key,
     Problem,
     Timing,
     Workload,
     load_optional,
     medians,
+    our_fit,
     repeated,
     time_workload,
 )
-from bench_engine import Run, markdown_table
+from bench_engine import markdown_table, parse_arguments
 from bench_numpy import FLOOR, floor_step, moons_problem, torch_step
 
 import autograd_scalar
-from autograd_scalar import fit
-from autograd_scalar.losses import hinge_loss
-from autograd_scalar.nn import MLP
-from autograd_scalar.optim import SGD
 
 FIT_EPOCHS, FIT_SETUP = "ours, fit(compile=True)", "ours, fit(compile=True), 1 epoch"
 FIT_EPOCH = "ours, fit(compile=True), steady epoch"
@@ -76,32 +68,15 @@ class Sizes:
     repeats: int
 
 
-FULL = Sizes(100, 500, 15)
-QUICK = Sizes(10, 5, 2)
-
-
-def our_fit(problem: Problem, epochs: int) -> Contender:
-    """``fit(..., compile=True)`` of a fresh MLP (made off the clock) for ``epochs`` epochs."""
-
-    def setup() -> Run:
-        model = MLP(2, problem.nouts, seed=SEED)
-        optimizer = SGD(model.parameters(), lr=LR)
-
-        def run() -> float:
-            history = fit(model, problem.points, problem.labels, loss=hinge_loss,
-                          optimizer=optimizer, epochs=epochs, l2=ALPHA, progress=False,
-                          compile=True)
-            return history.loss[-1]
-
-        return run
-
-    return Contender(FIT_EPOCHS if epochs > 1 else FIT_SETUP, setup)
+FULL = Sizes(100, 500, 21)
+QUICK = Sizes(10, 5, 3)
 
 
 def fit_workload(problem: Problem, sizes: Sizes, torch: ModuleType | None,
                  one_thread: bool) -> Workload:
     """Ours with E + 1 epochs and with 1, and E steps of the floor and of PyTorch."""
-    contenders = [our_fit(problem, sizes.epochs + 1), our_fit(problem, 1),
+    contenders = [replace(our_fit(problem, sizes.epochs + 1, compile=True), engine=FIT_EPOCHS),
+                  replace(our_fit(problem, 1, compile=True), engine=FIT_SETUP),
                   repeated(floor_step(problem), sizes.epochs)]
     if torch is not None:
         contenders.append(repeated(torch_step(torch, problem, one_thread), sizes.epochs))
@@ -174,23 +149,10 @@ def threads(one_thread: bool) -> Iterator[None]:
         yield
 
 
-def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true",
-                        help="tiny sizes and few repeats: checks that the script runs")
-    parser.add_argument("--repeats", type=int, default=None, metavar="N",
-                        help="alternated samples (default: 15, or 2 with --quick)")
-    parser.add_argument("--one-thread", action="store_true",
-                        help="numpy's BLAS and PyTorch on one thread each")
-    arguments = parser.parse_args(argv)
-    if arguments.repeats is not None and arguments.repeats < 1:
-        parser.error(f"--repeats must be at least 1, not {arguments.repeats}")
-    return arguments
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the benchmark and print its markdown tables; returns the exit status."""
-    arguments = parse_arguments(argv)
+    arguments = parse_arguments(argv, __doc__, {
+        "--one-thread": "numpy's BLAS and PyTorch on one thread each"})
     sizes = QUICK if arguments.quick else FULL
     if arguments.repeats:
         sizes = Sizes(sizes.points, sizes.epochs, arguments.repeats)

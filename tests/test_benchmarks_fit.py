@@ -12,22 +12,12 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+from test_benchmarks_numpy import tables
 
 BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
 SCRIPT = BENCHMARKS / "bench_fit.py"
 SCRIPT_MODULES = ("bench_fit", "bench_numpy", "bench_compile", "bench_engine",
                   "handwritten_mlp", "handwritten_numpy_mlp")
-
-
-def tables(output: str) -> dict[str, list[list[str]]]:
-    """Every markdown table printed, by the name of its first column: its body rows, as cells."""
-    found = {}
-    for block in output.split("\n\n"):
-        lines = [line for line in block.splitlines() if line.startswith("|")]
-        if lines:
-            header, _, *body = [[c.strip() for c in line.strip("|").split("|")] for line in lines]
-            found[header[0]] = body
-    return found
 
 
 @pytest.fixture(scope="module")
