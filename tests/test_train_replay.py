@@ -57,8 +57,12 @@ def train(compile: bool | str, X: list[list[float]], y: list[Any], loss: Any, cl
     return model, history
 
 
-@pytest.mark.parametrize("classes", [1, 3])
-@pytest.mark.parametrize("backend", ["numpy", "python"])
+EVERY_REPLAY_AND_MODEL = pytest.mark.parametrize(
+    ("backend", "classes"), [(b, c) for b in ("numpy", "python") for c in (1, 3)])
+"""Both replays, on a model with one output (hinge loss) and one with three (cross entropy)."""
+
+
+@EVERY_REPLAY_AND_MODEL
 def test_compiled_fit_records_the_accuracy_of_the_weights_before_each_epoch(
     backend: str, classes: int
 ) -> None:
@@ -70,8 +74,7 @@ def test_compiled_fit_records_the_accuracy_of_the_weights_before_each_epoch(
     assert history.accuracy == expected
 
 
-@pytest.mark.parametrize("classes", [1, 3])
-@pytest.mark.parametrize("backend", ["numpy", "python"])
+@EVERY_REPLAY_AND_MODEL
 def test_compiled_fit_records_eager_history_and_leaves_eager_weights(
     backend: str, classes: int
 ) -> None:
