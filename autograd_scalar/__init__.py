@@ -48,6 +48,7 @@ if TYPE_CHECKING:  # what __getattr__ below loads on first use, for type checker
     from .functional import jvp as jvp
     from .functional import value_and_grad as value_and_grad
     from .functional import vjp as vjp
+    from .history import History as History
     from .losses import binary_cross_entropy_with_logits as binary_cross_entropy_with_logits
     from .losses import cross_entropy as cross_entropy
     from .losses import hinge_loss as hinge_loss
@@ -64,7 +65,6 @@ if TYPE_CHECKING:  # what __getattr__ below loads on first use, for type checker
     from .optim import RMSprop as RMSprop
     from .steps import backward_steps as backward_steps
     from .steps import forward_steps as forward_steps
-    from .train import History as History
     from .train import accuracy as accuracy
     from .train import fit as fit
     from .viz import draw_dot as draw_dot
@@ -84,7 +84,8 @@ _LAZY = {
     "nn": ["MLP", "Layer", "Module", "Neuron"],
     "optim": ["SGD", "Adam", "RMSprop"],
     "steps": ["backward_steps", "forward_steps"],
-    "train": ["History", "accuracy", "fit"],
+    "history": ["History"],
+    "train": ["accuracy", "fit"],
     "viz": ["draw_dot", "render"],
 }
 _MODULE_OF = {name: module for module, names in _LAZY.items() for name in names}

@@ -45,8 +45,8 @@ from ._files import write_atomically
 from .drawing import Drawing, GraphvizNotFoundError, draw_dot, pipe
 from .engine import Value
 from .engine import sum as sum_values
+from .history import History
 from .nn import Input, Module
-from .train import History
 
 if TYPE_CHECKING:
     from PIL import Image as PILImage

@@ -19,8 +19,9 @@ True
 from __future__ import annotations
 
 import linecache
+import math
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .batches import Batch, find_batches
 from .emit import (
@@ -33,6 +34,10 @@ from .emit import (
     run_source,
 )
 from .engine import Value, math_error, topological_order
+from .replay import SampleRows
+
+if TYPE_CHECKING:
+    from .optim import Optimizer
 
 __all__ = ["CompiledGraph", "compile_float"]
 
@@ -58,6 +63,9 @@ class CompiledGraph:
         self._arguments = (writer.leaves, writer.observed, *writer.rows)
         self._computed = writer.names.computed
         self._sync: Callable[..., None] | None = None
+        self._observed_rows = [(rows, len(observed))
+                               for rows, observed in zip(writer.rows, writer.in_samples)]
+        self._observed_at: dict[Value, tuple[int, int]] | None = None
 
     @property
     def leaves(self) -> list[Value]:
@@ -74,14 +82,64 @@ class CompiledGraph:
         self.root.data = value
         return value  # type: ignore[no-any-return]
 
-    def forward(self) -> float:
+    def forward(self, samples: SampleRows = None) -> float:
         """Recompute and return the root's value from the leaves' current data (no gradients)."""
+        _built_samples_only(samples)
         try:
             value: float = self._forward(*self._arguments)
         except (ArithmeticError, ValueError) as error:
             raise self._eager_error(error) from None
         self.root.data = value
         return value
+
+    write_observed = True
+    """The float replay writes each observed node's value as it computes it: always."""
+
+    @property
+    def sample_leaves(self) -> list[Value]:
+        """None: the float replay runs only on the samples it was built with (to train on
+        other samples, set its leaves' ``.data``); see :class:`~autograd_scalar.replay.Replay`."""
+        return []
+
+    def step(self, optimizer: Optimizer, samples: SampleRows = None,
+             write_back: bool = True) -> float:
+        """One training step, ``optimizer.zero_grad()``, ``g()`` and ``optimizer.step()``,
+        returning the loss; a loss that is not finite updates nothing. ``write_back`` is
+        there for :class:`~autograd_scalar.replay.Replay`: the float replay keeps no
+        parameters of its own, it always updates the Values."""
+        _built_samples_only(samples)
+        optimizer.zero_grad()
+        value = self()
+        if math.isfinite(value):
+            optimizer.step()
+        return value
+
+    def write_back(self) -> None:
+        """Nothing to write: the float replay's steps update the Values themselves."""
+
+    def values(self, node: Value) -> list[float]:
+        """The values an observed node of a batch took in the last replay, one per sample:
+        given any one sample's node, its counterparts in every sample, in order.
+
+        >>> from autograd_scalar import Value, sum
+        >>> w = Value(2.0)
+        >>> outputs = [w * x for x in (1.0, 2.0, 3.0, 4.0)]
+        >>> g = compile_float(sum(outputs), observe=outputs)
+        >>> g(), g.values(outputs[3])
+        (20.0, [2.0, 4.0, 6.0, 8.0])
+        """
+        if self._observed_at is None:
+            self._observed_at = {}
+            for k, (rows, count) in enumerate(self._observed_rows):
+                for row in rows:
+                    for m in range(count):
+                        self._observed_at[row[len(row) - count + m]] = (k, m)
+        found = self._observed_at.get(node)
+        if found is None:
+            raise KeyError(f"{node!r} is not an observed node of a batch of this graph: "
+                           "pass it in observe=")
+        rows, count = self._observed_rows[found[0]]
+        return [row[len(row) - count + found[1]].data for row in rows]
 
     def _eager_error(self, error: Exception) -> Exception:
         """The error eager evaluation raises for the op whose generated line failed.
@@ -124,6 +182,12 @@ class CompiledGraph:
     def __repr__(self) -> str:
         lines = self.source.count("\n")
         return f"CompiledGraph(root={self.root!r}, leaves={len(self._leaves)}, lines={lines})"
+
+
+def _built_samples_only(samples: SampleRows) -> None:
+    if samples is not None:
+        raise ValueError("the float replay runs only on the samples its graph was built "
+                         "with (it has no sample_leaves): set its leaves' .data instead")
 
 
 def compile_float(root: Value, observe: Iterable[Value] = ()) -> CompiledGraph:

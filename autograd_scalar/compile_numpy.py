@@ -970,13 +970,28 @@ class ArrayGraph(CompiledGraph):
         self._plans: dict[int, tuple[Any, ...]] = {}
         self._observed_index: dict[Value, int] | None = None
         group = writer.groups[0] if writer.groups else None
-        self.sample_leaves: list[Value] = (
+        self._sample_leaves: list[Value] = (
             [group.template.places[p] for p in sorted(group.own_leaves)] if group else [])
+        self._held: tuple[Optimizer, Any, Any, Any] | None = None
+        """After ``step(..., write_back=False)``: its optimizer, its parameters' new data and
+        gradients (in its order), not yet in the Values, and that data in the array leaves'
+        order (what the next replay reads)."""
+        self.write_observed = True
+        """Whether a replay on the built samples writes the observed nodes' values into
+        their Values; with False only :meth:`values` has them (one array per node, where
+        writing them is a loop over every sample's Value)."""
+
+    @property
+    def sample_leaves(self) -> list[Value]:
+        """The first sample's leaves that differ from sample to sample: the columns of a row
+        of ``samples``, in order (empty for a graph without a batch of samples)."""
+        return self._sample_leaves
 
     def _inputs(self, samples: Any) -> list[Any]:
         writer = self._writer
         flat = [leaf.data for leaf in writer.flat_leaves]
-        data = np.fromiter(map(_DATA, writer.leaves.leaves), float, len(writer.leaves.leaves))
+        data = (self._held[3] if self._held is not None else
+                np.fromiter(map(_DATA, writer.leaves.leaves), float, len(writer.leaves.leaves)))
         arrays: list[Any] = []
         for k, group in enumerate(writer.groups):
             places = sorted(group.own_leaves)
@@ -1000,6 +1015,7 @@ class ArrayGraph(CompiledGraph):
         return [flat, data, sizes, *arrays]
 
     def __call__(self, samples: Any = None) -> float:
+        self.write_back()
         value, flat_grads, G, _ = self.run_source(samples)
         for leaf, grad in zip(self._writer.flat_leaves, flat_grads):
             leaf.grad += grad
@@ -1007,7 +1023,7 @@ class ArrayGraph(CompiledGraph):
             leaf.grad += grad
         return value
 
-    def step(self, optimizer: Optimizer, samples: Any = None) -> float:
+    def step(self, optimizer: Optimizer, samples: Any = None, write_back: bool = True) -> float:
         """One training step, with the update done on arrays: what ``optimizer.zero_grad();
         g(samples); optimizer.step()`` does, returning the loss, without the loops over
         Values that adding gradients and updating each parameter would take.
@@ -1017,7 +1033,15 @@ class ArrayGraph(CompiledGraph):
         parameters get their gradients added, as ``g()`` adds them. A loss that is
         not finite (nan or infinite) updates nothing: it is returned for the caller
         to report.
+
+        With ``write_back=False``, when the optimizer's parameters are this program's
+        array leaves (as a model's are, in another order), the new data and gradients stay
+        in arrays: the next step starts from them, and :meth:`write_back` (or any other
+        replay) puts them into the Values. Until then the parameters' Values are stale:
+        a training loop that nobody looks into between its steps skips writing them.
         """
+        if self._held is not None and self._held[0] is not optimizer:
+            self.write_back()
         plan = self._plans.get(id(optimizer))
         if plan is None or plan[0] is not optimizer:
             plan = self._plans[id(optimizer)] = (optimizer, *self._plan(optimizer.params))
@@ -1036,12 +1060,38 @@ class ArrayGraph(CompiledGraph):
             data = (D[from_array[1]] if len(from_array[1]) == len(params)
                     else np.fromiter(map(_DATA, params), float, len(params)))
         new = optimizer.step_arrays(data, gradients)
-        for parameter, number, grad in zip(params, new.tolist(), gradients.tolist()):
-            parameter.data = number
-            parameter.grad = grad
+        leaves = len(self._writer.leaves.leaves)
+        if in_order:
+            self._held = (optimizer, new, gradients, new)
+        elif len(from_array[1]) == len(params) == leaves:  # the array leaves, in another order
+            data = np.empty(leaves)
+            data[from_array[1]] = new
+            self._held = (optimizer, new, gradients, data)
+        else:
+            self._held = (optimizer, new, gradients, None)
+            write_back = True
+        if write_back:
+            self.write_back()
         for leaf, k, flat in others:
             leaf.grad += float(G[k]) if not flat else flat_grads[k]
         return value
+
+    def write_back(self) -> None:
+        """Write the parameters' data and gradients kept by ``step(..., write_back=False)``
+        into their Values; nothing if none are kept."""
+        if self._held is None:
+            return
+        optimizer, data, gradients, _ = self._held
+        self._held = None
+        for parameter, number, grad in zip(optimizer.params, data.tolist(), gradients.tolist()):
+            parameter.data = number
+            parameter.grad = grad
+
+    def sync(self) -> None:
+        """Write every intermediate node's value and gradient into its Value (parameters
+        kept in arrays first); see :meth:`CompiledGraph.sync`."""
+        self.write_back()
+        super().sync()
 
     def _plan(self, params: list[Value]
               ) -> tuple[Any, Any, list[tuple[Value, int, bool]], bool]:
@@ -1081,12 +1131,14 @@ class ArrayGraph(CompiledGraph):
                 leaves = [leaf for p in sorted(group.own_leaves) for leaf in group.own_leaves[p]]
                 for leaf, grad in zip(leaves, grads.ravel().tolist()):
                     leaf.grad += grad
-            self._write_observed()
+            if self.write_observed:
+                self._write_observed()
         self.root.data = value
         return value, flat_grads, G, arguments[1]
 
     def forward(self, samples: Any = None) -> float:
         """Recompute and return the root's value (no gradients)."""
+        self.write_back()
         arguments = self._inputs(samples)
         self._built[0] = samples is None
         try:
@@ -1094,7 +1146,7 @@ class ArrayGraph(CompiledGraph):
                 value, self._last = self._forward(*arguments)
         except (ArithmeticError, ValueError) as error:
             raise self._eager_error(error) from None
-        if samples is None:
+        if samples is None and self.write_observed:
             self._write_observed()
         self.root.data = value
         return value  # type: ignore[no-any-return]

@@ -47,15 +47,13 @@ import io
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .compile import compile_graph
 from .engine import Value, no_grad
 from .engine import sum as value_sum
+from .history import History
 from .nn import MLP, Layer, Module
-
-if TYPE_CHECKING:
-    from .train import History
 
 __all__ = ["LiveView", "LiveViewWarning", "Throttle", "in_notebook"]
 

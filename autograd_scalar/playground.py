@@ -44,10 +44,11 @@ from .compile import CompiledGraph, compile_graph
 from .engine import Value, topological_order
 from .engine import sum as value_sum
 from .expression import CONSTANTS, FUNCTIONS, NUMBER_FORMAT, ExpressionError, evaluate, variables
+from .history import History
 from .losses import binary_cross_entropy_with_logits, cross_entropy, hinge_loss, mse_loss
 from .nn import ACTIVATIONS, MLP
 from .optim import SGD, Adam, RMSprop
-from .train import History, Trainer, accuracy
+from .train import Trainer, accuracy
 
 __all__ = ["PlaygroundError", "TrainingLab", "expression_lab", "handle", "training_settings"]
 

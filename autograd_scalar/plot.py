@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .engine import no_grad
+from .history import History
 from .nn import Module
-from .train import History
 
 __all__ = ["plot_decision_boundary", "plot_loss_curve"]
 

@@ -33,16 +33,20 @@ import threading
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, NamedTuple, Protocol
 
 from tqdm.auto import tqdm
 
-from .compile import CompiledGraph, compile_graph
+from . import live
+from .batches import MIN_GROUP
+from .compile import compile_graph
 from .engine import Value, no_grad
+from .history import History
 from .losses import l2_penalty
 from .nn import Input, Module
 from .optim import Adam, Optimizer
+from .replay import Replay, SampleRows
 
 __all__ = ["History", "Trainer", "accuracy", "batch_loss", "fit", "replay_backend"]
 
@@ -51,50 +55,6 @@ Prediction = Value | list[Value]
 
 LossFunction = Callable[[list[Any], list[Any]], Value]
 """A batch loss, ``loss(predictions, targets) -> Value``, as in :mod:`autograd_scalar.losses`."""
-
-
-@dataclass
-class History:
-    """What happened in :func:`fit`, one entry per finished epoch.
-
-    ``loss[i]``: the objective minimised in epoch ``i + 1`` (the loss plus the
-    ``l2`` term), averaged over the epoch's batches weighted by their size.
-    ``accuracy[i]``: the fraction of training samples the model got right in
-    that epoch, judged from the predictions made for the updates (each batch's
-    before its own update). ``interrupted``: training was stopped by Ctrl-C.
-
-    With ``fit(..., validation=(X_val, y_val))``, ``validation_loss[i]`` and
-    ``validation_accuracy[i]`` are the model's loss and accuracy on the held-out
-    samples at the end of epoch ``i + 1``, after its updates. That loss is the
-    loss function alone, *without* the ``l2`` term: it measures the fit to new
-    data, whatever the penalty, so it is below ``loss[i]`` by the penalty when the
-    model fits the held-out samples as well as the training ones. Without
-    validation both lists stay empty. An epoch is recorded whole or not at all:
-    every list that is filled has ``epochs`` entries.
-    """
-
-    loss: list[float] = field(default_factory=list)
-    accuracy: list[float] = field(default_factory=list)
-    validation_loss: list[float] = field(default_factory=list)
-    validation_accuracy: list[float] = field(default_factory=list)
-    interrupted: bool = False
-
-    @property
-    def epochs(self) -> int:
-        """How many epochs finished."""
-        return len(self.loss)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The history as plain lists and values, ready for ``json.dump``; the validation
-        lists only when there was validation (so a history without it reads as before).
-
-        >>> History(loss=[0.5], accuracy=[1.0]).to_dict()
-        {'loss': [0.5], 'accuracy': [1.0], 'interrupted': False}
-        """
-        fields = asdict(self)
-        if not self.validation_loss:
-            del fields["validation_loss"], fields["validation_accuracy"]
-        return fields
 
 
 def batch_loss(
@@ -155,7 +115,10 @@ def fit(
       compiles once. With mini-batches the inputs and targets are leaves (so the
       loss must accept targets given as Values, which every loss here but
       ``cross_entropy`` does): the numpy replay compiles one program for every
-      batch, the float replay one graph per batch size.
+      batch, the float replay one graph per batch size. The numpy replay keeps the
+      weights in its arrays from one epoch to the next and puts them into the model
+      when training ends (however it ends) and after each epoch that a ``callback``,
+      the live view or ``validation`` looks at.
     * ``validation``: held-out samples and targets, ``(X_val, y_val)``, never
       trained on. After every epoch the model's loss on them (without the ``l2``
       term) and its accuracy go into ``history.validation_loss`` and
@@ -188,11 +151,14 @@ def fit(
                       seed=seed, compile=compile, validation=validation)
     history = trainer.history
     view = _live_view(model, X, y, epochs) if live else None
+    # Between epochs only a callback or the view looks at the model: without them the
+    # numpy replay keeps the parameters in its arrays until training ends.
+    watched = view is not None or callback is not None
     with _one_interrupt():
         bar = tqdm(range(1, epochs + 1), desc="training", unit="epoch", disable=not progress)
         try:
             for epoch in bar:
-                epoch_loss, epoch_accuracy = trainer.epoch()
+                epoch_loss, epoch_accuracy = trainer._epoch(write_back=watched)
                 bar.set_postfix(
                     {"loss": f"{epoch_loss:.4f}", "accuracy": f"{epoch_accuracy:.1%}"},
                     refresh=False,
@@ -204,6 +170,7 @@ def fit(
         except KeyboardInterrupt:
             history.interrupted = True
         finally:
+            trainer._write_back()
             bar.close()
             if view is not None:
                 view.finish(history)
@@ -253,9 +220,10 @@ class Trainer:
         self.batch_size = batch_size
         backend = replay_backend(compile) if compile else None
         self._step: _Step = (
-            _CompiledStep(model, loss, l2, fixed=batch_size is None, backend=backend)
+            _CompiledStep(model, loss, l2, self.X, self.y, fixed=batch_size is None,
+                          backend=backend)
             if backend is not None
-            else _EagerStep(model, loss, l2)
+            else _EagerStep(model, loss, l2, self.X, self.y)
         )
         self._evaluate = (None if validation is None
                           else _Evaluation(model, loss, validation, backend, "Trainer"))
@@ -269,28 +237,47 @@ class Trainer:
         A loss that becomes nan or infinite raises ``FloatingPointError`` naming
         the epoch, as in :func:`fit`; nothing is recorded for that epoch.
         """
+        return self._epoch(write_back=True)
+
+    def _epoch(self, write_back: bool) -> tuple[float, float]:
+        """:meth:`epoch`; with ``write_back=False`` the numpy replay may keep the new
+        parameters in its arrays after the epoch (``fit``'s loop, when nothing looks at
+        the model between epochs), until :meth:`_write_back`."""
         number = self.history.epochs + 1
         batches = _batches(len(self.X), self.batch_size, self._shuffler)
-        loss, accuracy = _train_epoch(self.X, self.y, batches, self._step, self.optimizer, number)
+        try:
+            loss, accuracy = _train_epoch(len(self.X), batches, self._step, self.optimizer,
+                                          number)
+        finally:
+            if write_back or self._evaluate is not None:
+                self._step.write_back()
         held_out = self._evaluate() if self._evaluate is not None else None
         _record(self.history, loss, accuracy, held_out)
         return loss, accuracy
 
+    def _write_back(self) -> None:
+        """Put parameters the replay keeps in arrays into the model's Values."""
+        self._step.write_back()
 
-def _record(history: History, loss: float, accuracy: float,
-            held_out: tuple[float, float] | None) -> None:
+
+class _HeldOut(NamedTuple):
+    """The model's loss (without the l2 term) and accuracy on the held-out samples."""
+
+    loss: float
+    accuracy: float
+
+
+def _record(history: History, loss: float, accuracy: float, held_out: _HeldOut | None) -> None:
     """Append one finished epoch to ``history``: all of its lists at once."""
     history.loss.append(loss)
     history.accuracy.append(accuracy)
     if held_out is not None:
-        history.validation_loss.append(held_out[0])
-        history.validation_accuracy.append(held_out[1])
+        history.validation_loss.append(held_out.loss)
+        history.validation_accuracy.append(held_out.accuracy)
 
 
 def _live_view(model: Module, X: list[list[float]], y: list[Any], epochs: int) -> Any:
     """The live view of ``fit(live=True)``, or None (with a warning) outside a notebook."""
-    from . import live  # imported here: only live training needs it (and matplotlib)
-
     if not live.in_notebook():
         warnings.warn(
             "fit(live=True) needs a Jupyter notebook (an IPython kernel: JupyterLab, "
@@ -302,6 +289,141 @@ def _live_view(model: Module, X: list[list[float]], y: list[Any], epochs: int) -
     return live.LiveView(model, X, y, epochs=epochs)
 
 
+@dataclass
+class _SampleProgram:
+    """A replay that runs on samples given as rows (the numpy replay's program), with what
+    it reads of a sample and what it outputs.
+
+    ``columns``: for each of its sample leaves, the index of that value in a sample's
+    inputs followed by its target. ``outputs``: the first sample's outputs, one per
+    class; ``several``: the model gives a list of class scores, not one Value.
+    """
+
+    replay: Replay
+    columns: list[int]
+    outputs: list[Value]
+    several: bool
+
+    def rows(self, X: list[list[float]], y: list[Any]) -> Any:
+        """These samples as the program reads them, one row each: a numpy array."""
+        import numpy  # only the numpy replay makes programs: numpy is installed
+
+        table = numpy.array([[*x, t] for x, t in zip(X, y)], dtype=float)
+        return table[:, self.columns]
+
+
+def _target_array(y: list[Any]) -> Any:
+    """The targets as a numpy array, for counting right answers on the numpy replay's."""
+    import numpy  # only for the numpy replay: numpy is installed
+
+    return numpy.array(y, dtype=float)
+
+
+def _correct_in_arrays(replay: Replay, outputs: list[Value], several: bool, targets: Any) -> int:
+    """How many samples of the replay's last run the model got right (:func:`accuracy`'s
+    rule), counted at once on the arrays of its outputs (the first sample's, one per class,
+    given; ``several``: the model gives a list of class scores)."""
+    import numpy
+
+    if not several:
+        scores = numpy.asarray(replay.values(outputs[0]))
+        return int(numpy.count_nonzero((scores > 0.0) == (targets > 0)))
+    scores = numpy.column_stack([replay.values(output) for output in outputs])
+    return int(numpy.count_nonzero(scores.argmax(axis=1) == targets))
+
+
+def _sample_program(model: Module, loss_fn: LossFunction, l2: float, X: list[list[float]],
+                    y: list[Any]) -> _SampleProgram | None:
+    """The numpy program of the loss of the first few samples, with their inputs and targets
+    as leaves, to replay on any samples; None where the loss does not take targets as Values
+    or the graph has no batch of samples over the inputs and targets."""
+    if len(X) < MIN_GROUP:  # the fewest samples a batch has; the program then runs on any number
+        return None
+    inputs = [[Value(v) for v in x] for x in X[:MIN_GROUP]]
+    targets = [Value(float(t)) for t in y[:MIN_GROUP]]
+    try:
+        loss, predictions = batch_loss(model, inputs, targets, loss_fn, l2)
+    except (TypeError, ValueError):
+        return None  # a loss that wants its targets as numbers
+    outputs = _outputs(predictions[0])
+    replay = compile_graph(loss, observe=outputs, backend="numpy")
+    column = {leaf: k for k, leaf in enumerate([*inputs[0], targets[0]])}
+    sample_leaves = replay.sample_leaves
+    if not sample_leaves or any(leaf not in column for leaf in sample_leaves):
+        return None
+    return _SampleProgram(replay, [column[leaf] for leaf in sample_leaves], outputs,
+                          _class_scores(predictions[0]))
+
+
+@dataclass
+class _BuiltBatch:
+    """A replay of one batch's graph, on the samples it was built with: its input and target
+    leaves (empty when the graph holds the numbers themselves) and its predictions,
+    observed, so that every replay updates them."""
+
+    replay: Replay
+    inputs: list[list[Value]]
+    targets: list[Value]
+    predictions: list[Prediction]
+    outputs_in_arrays: bool | None = None
+    """Whether the replay gives the outputs of all samples as arrays (its :meth:`Replay.values`),
+    so that it need not write them into the predictions; None until the first step."""
+
+    def correct(self, y_batch: list[Any], targets: Any) -> int:
+        """How many samples of the batch the model got right in the last replay: counted on
+        the replay's output arrays where ``targets`` are an array (the numpy replay) and
+        the outputs come in arrays, else on the predictions' Values."""
+        first = self.predictions[0]
+        if self.outputs_in_arrays is None:  # after the first step, which wrote the Values
+            self.outputs_in_arrays = targets is not None and _in_arrays(self.replay, first)
+            self.replay.write_observed = not self.outputs_in_arrays
+        if self.outputs_in_arrays:
+            return _correct_in_arrays(self.replay, _outputs(first), _class_scores(first), targets)
+        return _count_correct(_scores(self.predictions), y_batch)
+
+    def set_samples(self, X_batch: list[list[float]], y_batch: list[Any]) -> None:
+        """Give the input and target leaves these samples' numbers."""
+        for leaves, x in zip(self.inputs, X_batch):
+            for leaf, value in zip(leaves, x):
+                leaf.data = float(value)
+        for leaf, target in zip(self.targets, y_batch):
+            leaf.data = float(target)
+
+
+def _in_arrays(replay: Replay, prediction: Prediction) -> bool:
+    """Whether the replay gives this prediction's outputs in every sample as arrays."""
+    try:
+        for output in _outputs(prediction):
+            replay.values(output)
+    except KeyError:  # not in a batch of samples: only its own Value holds it
+        return False
+    return True
+
+
+def _built_batch(model: Module, loss_fn: LossFunction, l2: float, X_batch: list[list[float]],
+                 y_batch: list[Any], backend: str, leaves: bool) -> _BuiltBatch:
+    """The batch's loss compiled whole: with its numbers in the graph, or, with ``leaves``,
+    its inputs and targets as leaves to set for other samples of the same count."""
+    inputs: list[list[Value]] = []
+    targets: list[Value] = []
+    if not leaves:
+        loss, predictions = batch_loss(model, X_batch, y_batch, loss_fn, l2)
+    else:
+        inputs = [[Value(float(v)) for v in x] for x in X_batch]
+        targets = [Value(float(t)) for t in y_batch]
+        try:
+            loss, predictions = batch_loss(model, inputs, targets, loss_fn, l2)
+        except (TypeError, ValueError) as error:
+            raise ValueError(
+                f"fit(compile=True) with mini-batches gives the loss its targets as Values, "
+                f"which {getattr(loss_fn, '__name__', 'this loss')} does not accept "
+                f"({error}); train with batch_size=None or compile=False"
+            ) from error
+    outputs = [p for prediction in predictions for p in _outputs(prediction)]
+    replay = compile_graph(loss, observe=outputs, backend=backend)
+    return _BuiltBatch(replay, inputs, targets, predictions)
+
+
 class _Evaluation:
     """The model's loss (without the l2 term) and accuracy on held-out samples, under
     ``no_grad``: eagerly, or with a ``backend`` as a compiled graph replayed forward only
@@ -311,56 +433,36 @@ class _Evaluation:
     leaves, and replays that program on all the held-out samples at once: compiling it
     takes milliseconds, where a graph of every held-out sample would take about half a
     second for 1,000 samples. A loss that does not take targets as Values, or a graph
-    without a batch group, gets that full graph instead (and the float replay always)."""
+    without a batch of samples, gets that full graph instead (and the float replay always)."""
 
     def __init__(self, model: Module, loss_fn: LossFunction,
                  validation: tuple[Sequence[Input], Sequence[Any]], backend: str | None,
                  caller: str) -> None:
         self.X, self.y = _check_validation(validation, caller)
         self.model, self.loss_fn = model, loss_fn
-        self.program = self._array_program() if backend == "numpy" else None
-        self.graph: CompiledGraph | None = None
-        self.predictions: list[Prediction] = []
-        if backend is not None and self.program is None:
-            loss, self.predictions = batch_loss(model, self.X, self.y, loss_fn)
-            outputs = [p for prediction in self.predictions for p in _outputs(prediction)]
-            self.graph = compile_graph(loss, observe=outputs, backend=backend)
-
-    def _array_program(self) -> _ArrayProgram | None:
-        """The numpy program of a few samples' loss, replayable on all of them, or None."""
-        count = min(len(self.X), 4)  # the numpy replay groups 4 same-shaped samples or more
-        inputs = [[Value(v) for v in self.X[0]] for _ in range(count)]
-        targets = [Value(float(self.y[0])) for _ in range(count)]
-        try:
-            loss, predictions = batch_loss(self.model, inputs, targets, self.loss_fn)
-        except (TypeError, ValueError):
-            return None  # a loss that wants its targets as numbers
-        graph = compile_graph(loss, observe=_outputs(predictions[0]), backend="numpy")
-        column = {leaf: k for k, leaf in enumerate([*inputs[0], targets[0]])}
-        sample_leaves: list[Value] = getattr(graph, "sample_leaves", [])
-        if count < 4 or not sample_leaves or any(leaf not in column for leaf in sample_leaves):
-            return None
-        self.rows = [[[*x, t][column[leaf]] for leaf in sample_leaves]
-                     for x, t in zip(self.X, self.y)]
-        return _ArrayProgram(graph, [column[leaf] for leaf in sample_leaves],
-                             _outputs(predictions[0]), not isinstance(predictions[0], Value))
-
-    def __call__(self) -> tuple[float, float]:
-        """The held-out (loss, accuracy) for the model's parameters now."""
-        scores: Scores
+        self.program = (_sample_program(model, loss_fn, 0.0, self.X, self.y)
+                        if backend == "numpy" else None)
         if self.program is not None:
-            loss = self.program.graph.forward(self.rows)
-            values = [self.program.graph.values(node).tolist() for node in self.program.outputs]
-            scores = [list(s) for s in zip(*values)] if self.program.several else values[0]
-        elif self.graph is not None:
-            loss = self.graph.forward()
-            scores = _scores(self.predictions)
+            self.rows, self.targets = self.program.rows(self.X, self.y), _target_array(self.y)
+        self.built = (_built_batch(model, loss_fn, 0.0, self.X, self.y, backend, leaves=False)
+                      if backend is not None and self.program is None else None)
+
+    def __call__(self) -> _HeldOut:
+        """The held-out loss and accuracy for the model's parameters now."""
+        if self.program is not None:
+            program = self.program
+            loss = program.replay.forward(self.rows)
+            correct = _correct_in_arrays(program.replay, program.outputs, program.several,
+                                         self.targets)
+        elif self.built is not None:
+            loss = self.built.replay.forward()
+            correct = _count_correct(_scores(self.built.predictions), self.y)
         else:
             with no_grad():
                 predictions = [self.model(x) for x in self.X]
                 loss = self.loss_fn(predictions, self.y).data
-            scores = _scores(predictions)
-        return loss, _count_correct(scores, self.y) / len(self.y)
+            correct = _count_correct(_scores(predictions), self.y)
+        return _HeldOut(loss, correct / len(self.y))
 
 
 @contextmanager
@@ -377,52 +479,73 @@ def _one_interrupt() -> Iterator[None]:
     ):
         yield
         return
-    stopping: list[bool] = []
-
-    def interrupt(signum: int, frame: object) -> None:
-        if not stopping:
-            stopping.append(True)
-            raise KeyboardInterrupt
-
-    signal.signal(signal.SIGINT, interrupt)
+    signal.signal(signal.SIGINT, _InterruptOnce())
     try:
         yield
     finally:
         signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
-def _train_epoch(
-    X: Sequence[Input],
-    y: Sequence[Any],
-    batches: list[list[int]],
-    step: _Step,
-    optimizer: Optimizer,
-    epoch: int,
-) -> tuple[float, float]:
+class _InterruptOnce:
+    """:func:`_one_interrupt`'s Ctrl-C handler: KeyboardInterrupt at the first interrupt,
+    later ones ignored. While ``deferring`` (inside :func:`_interrupts_deferred`) the first
+    is held back, ``pending``, until the block is done: a flag, where swapping handlers
+    around every step would cost more than the rest of a small step's bookkeeping."""
+
+    def __init__(self) -> None:
+        self.stopping = self.deferring = self.pending = False
+
+    def __call__(self, signum: int, frame: object) -> None:
+        if self.stopping:
+            return
+        if self.deferring:
+            self.pending = True
+            return
+        self.stopping = True
+        raise KeyboardInterrupt
+
+
+def _train_epoch(n_samples: int, batches: list[list[int]], step: _Step, optimizer: Optimizer,
+                 epoch: int) -> tuple[float, float]:
     """One pass over the batches: the epoch's mean loss and accuracy."""
     total_loss, correct = 0.0, 0
     for batch in batches:
-        X_batch, y_batch = [X[i] for i in batch], [y[i] for i in batch]
         try:
-            loss, scores = step(X_batch, y_batch, optimizer)
+            result = step(batch, optimizer)
         except ArithmeticError as error:
             raise FloatingPointError(f"training diverged at epoch {epoch}: {error}") from error
-        if not math.isfinite(loss):
+        if not math.isfinite(result.loss):
             raise FloatingPointError(
-                f"the loss became {loss} at epoch {epoch}: training diverged (try a "
+                f"the loss became {result.loss} at epoch {epoch}: training diverged (try a "
                 f"smaller learning rate), or the data holds a nan or an infinity"
             )
-        total_loss += loss * len(batch)
-        correct += _count_correct(scores, y_batch)
-    return total_loss / len(X), correct / len(X)
+        total_loss += result.loss * len(batch)
+        correct += result.correct
+    return total_loss / n_samples, correct / n_samples
 
 
 Scores = list[float] | list[list[float]]
 """A batch's model outputs as numbers: one per sample, or one list of class scores each."""
 
-_Step = Callable[[list[Input], list[Any], Optimizer], tuple[float, Scores]]
-"""One training step on a batch: zero the gradients, forward, backward and, unless the loss
-is not finite, the optimizer's update; returns the loss and the model's outputs."""
+
+class _StepResult(NamedTuple):
+    """One training step's batch loss, and how many of the batch's samples the model got
+    right (judged from the predictions made for the update)."""
+
+    loss: float
+    correct: int
+
+
+class _Step(Protocol):
+    """One training step on a batch (indices into the training samples): zero the
+    gradients, forward, backward and, unless the loss is not finite, the optimizer's
+    update."""
+
+    def __call__(self, batch: list[int], optimizer: Optimizer) -> _StepResult: ...
+
+    def write_back(self) -> None:
+        """Put parameters kept in a replay's arrays into the model's Values."""
+        ...
 
 
 def _update(optimizer: Optimizer) -> None:
@@ -434,122 +557,85 @@ def _update(optimizer: Optimizer) -> None:
 class _EagerStep:
     """Build the batch's graph and run ``backward()`` on it."""
 
-    def __init__(self, model: Module, loss_fn: LossFunction, l2: float) -> None:
-        self.model, self.loss_fn, self.l2 = model, loss_fn, l2
+    def __init__(self, model: Module, loss_fn: LossFunction, l2: float, X: list[list[float]],
+                 y: list[Any]) -> None:
+        self.model, self.loss_fn, self.l2, self.X, self.y = model, loss_fn, l2, X, y
 
-    def __call__(self, X_batch: list[Input], y_batch: list[Any], optimizer: Optimizer
-                 ) -> tuple[float, Scores]:
+    def __call__(self, batch: list[int], optimizer: Optimizer) -> _StepResult:
+        X_batch, y_batch = [self.X[i] for i in batch], [self.y[i] for i in batch]
         optimizer.zero_grad()
         loss, predictions = batch_loss(self.model, X_batch, y_batch, self.loss_fn, self.l2)
         if math.isfinite(loss.data):
             loss.backward()
             _update(optimizer)
-        return loss.data, _scores(predictions)
+        return _StepResult(loss.data, _count_correct(_scores(predictions), y_batch))
 
-
-_CompiledBatch = tuple[CompiledGraph, list[list[Value]], list[Value], list[Prediction]]
-"""A compiled batch loss, its input and target leaves, and its (observed) predictions."""
-
-
-@dataclass
-class _ArrayProgram:
-    """A numpy program of the batch loss, with the columns of a sample it reads (indices into
-    the sample's inputs followed by its target) and the first sample's outputs."""
-
-    graph: Any
-    columns: list[int]
-    outputs: list[Value]
-    several: bool
+    def write_back(self) -> None:
+        """Nothing to write: eager steps update the Values."""
 
 
 class _CompiledStep:
     """Replay a compiled graph of the batch loss instead of building one each step.
 
-    With ``fixed`` data (full-batch training, always the same samples in the same
-    order) the graph holds the data itself and is compiled once. Otherwise its
-    inputs and targets are leaves, set anew for each batch: the numpy replay takes
-    each batch's numbers as arrays (one program for every batch size), the float
-    replay has one graph per batch size, whose leaves are set.
+    Full-batch training (``fixed``) compiles the graph of all the samples once, holding
+    their numbers. With mini-batches the numpy replay compiles one program
+    (:func:`_sample_program`) and runs it on every batch, given as an array of rows;
+    the float replay (or a loss the program cannot serve) compiles the graph once per
+    batch size with the inputs and targets as leaves, set anew for each batch.
+
+    On the numpy replay the accuracy is counted on the replay's output arrays, and the
+    parameters stay in its arrays between steps until :meth:`write_back`.
     """
 
-    def __init__(self, model: Module, loss_fn: LossFunction, l2: float, fixed: bool,
-                 backend: str) -> None:
-        self.model, self.loss_fn, self.l2, self.fixed = model, loss_fn, l2, fixed
-        self.backend = backend
-        self.graphs: dict[int, _CompiledBatch] = {}
-        self.program: _ArrayProgram | None = None
+    def __init__(self, model: Module, loss_fn: LossFunction, l2: float, X: list[list[float]],
+                 y: list[Any], fixed: bool, backend: str) -> None:
+        self.model, self.loss_fn, self.l2, self.X, self.y = model, loss_fn, l2, X, y
+        self.fixed, self.backend = fixed, backend
+        self.program = (_sample_program(model, loss_fn, l2, X, y)
+                        if backend == "numpy" and not fixed else None)
+        self.rows: Any = self.program.rows(X, y) if self.program is not None else None
+        self.targets = _target_array(y) if backend == "numpy" else None
+        self.built: dict[int, _BuiltBatch] = {}
+        self.holding: Replay | None = None
+        """The replay that last stepped, which may keep the parameters in its arrays."""
 
-    def __call__(self, X_batch: list[Input], y_batch: list[Any], optimizer: Optimizer
-                 ) -> tuple[float, Scores]:
-        if self.backend == "numpy" and not self.fixed:
-            if self.program is None:
-                self.program = self._array_program(X_batch, y_batch)
-            if self.program is not None:
-                return self._array_step(X_batch, y_batch, optimizer)
-        size = len(X_batch)
-        if size not in self.graphs:
-            self.graphs[size] = self._compile(X_batch, y_batch)
-        graph, inputs, targets, predictions = self.graphs[size]
-        if not self.fixed:
-            for leaves, x in zip(inputs, X_batch):
-                for leaf, value in zip(leaves, x):
-                    leaf.data = float(value)
-            for leaf, target in zip(targets, y_batch):
-                leaf.data = float(target)
-        if self.backend == "numpy":
-            with _interrupts_deferred():
-                loss = graph.step(optimizer)  # type: ignore[attr-defined]
-            return loss, _scores(predictions)
-        optimizer.zero_grad()
-        loss = graph()
-        if math.isfinite(loss):
-            _update(optimizer)
-        return loss, _scores(predictions)
-
-    def _array_step(self, X_batch: list[Input], y_batch: list[Any], optimizer: Optimizer
-                    ) -> tuple[float, Scores]:
-        program = self.program
-        assert program is not None
-        samples = [[row[c] for c in program.columns] for row in
-                   ([*x, t] for x, t in zip(X_batch, y_batch))]
-        with _interrupts_deferred():
-            loss = program.graph.step(optimizer, samples)
-        values = [program.graph.values(node).tolist() for node in program.outputs]
-        if not program.several:
-            return loss, values[0]
-        return loss, [list(scores) for scores in zip(*values)]
-
-    def _array_program(self, X_batch: list[Input], y_batch: list[Any]) -> _ArrayProgram | None:
-        """One numpy program for every batch, or None where the graph has no batch group
-        over the inputs and targets (then the float replay's per-size graphs serve)."""
-        graph, inputs, targets, predictions = self._compile(X_batch, y_batch)
-        column = {leaf: k for k, leaf in enumerate([*inputs[0], targets[0]])}
-        sample_leaves: list[Value] = getattr(graph, "sample_leaves", [])
-        if not sample_leaves or any(leaf not in column for leaf in sample_leaves):
-            self.graphs[len(X_batch)] = (graph, inputs, targets, predictions)
-            return None
-        return _ArrayProgram(graph, [column[leaf] for leaf in sample_leaves],
-                             _outputs(predictions[0]), not isinstance(predictions[0], Value))
-
-    def _compile(self, X_batch: list[Input], y_batch: list[Any]) -> _CompiledBatch:
-        if self.fixed:
-            inputs: list[list[Value]] = []
-            targets: list[Value] = []
-            loss, predictions = batch_loss(self.model, X_batch, y_batch, self.loss_fn, self.l2)
+    def __call__(self, batch: list[int], optimizer: Optimizer) -> _StepResult:
+        targets = (self.targets if self.fixed or self.targets is None
+                   else self.targets[batch])
+        if self.program is not None:
+            program = self.program
+            loss = self._replay_step(program.replay, optimizer, self.rows[batch])
+            return _StepResult(loss, _correct_in_arrays(program.replay, program.outputs,
+                                                        program.several, targets))
+        if self.fixed:  # every sample, in order
+            X_batch, y_batch = self.X, self.y
         else:
-            inputs = [[Value(float(v)) for v in x] for x in X_batch]
-            targets = [Value(float(t)) for t in y_batch]
-            try:
-                loss, predictions = batch_loss(self.model, inputs, targets, self.loss_fn, self.l2)
-            except (TypeError, ValueError) as error:
-                raise ValueError(
-                    f"fit(compile=True) with mini-batches gives the loss its targets as Values, "
-                    f"which {getattr(self.loss_fn, '__name__', 'this loss')} does not accept "
-                    f"({error}); train with batch_size=None or compile=False"
-                ) from error
-        outputs = [p for prediction in predictions for p in _outputs(prediction)]
-        graph = compile_graph(loss, observe=outputs, backend=self.backend)
-        return graph, inputs, targets, predictions
+            X_batch, y_batch = [self.X[i] for i in batch], [self.y[i] for i in batch]
+        size = len(batch)
+        if size not in self.built:
+            self.built[size] = _built_batch(self.model, self.loss_fn, self.l2, X_batch, y_batch,
+                                            self.backend, leaves=not self.fixed)
+        built = self.built[size]
+        if not self.fixed:
+            built.set_samples(X_batch, y_batch)
+        loss = self._replay_step(built.replay, optimizer)
+        return _StepResult(loss, built.correct(y_batch, targets))
+
+    def _replay_step(self, replay: Replay, optimizer: Optimizer, rows: SampleRows = None
+                     ) -> float:
+        """A step of ``replay``, whole even if Ctrl-C arrives; another replay first puts the
+        parameters it keeps into the Values, which this one reads."""
+        if self.holding is not None and self.holding is not replay:
+            self.holding.write_back()
+        self.holding = replay
+        with _interrupts_deferred():
+            return replay.step(optimizer, rows, write_back=False)
+
+    def write_back(self) -> None:
+        """Put the parameters the last replay keeps in its arrays into the model's Values."""
+        if self.holding is not None:
+            with _interrupts_deferred():
+                self.holding.write_back()
 
 
 def replay_backend(compile: bool | str = True) -> str:
@@ -581,10 +667,18 @@ def _interrupts_deferred() -> Iterator[None]:
     not arrive anyway, so the block simply runs (as it does when the Ctrl-C
     handler was installed outside Python and could not be put back).
     """
-    if (
-        threading.current_thread() is not threading.main_thread()
-        or signal.getsignal(signal.SIGINT) is None
-    ):
+    handler = signal.getsignal(signal.SIGINT)
+    if isinstance(handler, _InterruptOnce):  # fit's own handler: it holds interrupts back
+        handler.deferring = True
+        try:
+            yield
+        finally:
+            handler.deferring = False
+        if handler.pending:
+            handler.pending = False
+            handler(signal.SIGINT, None)
+        return
+    if threading.current_thread() is not threading.main_thread() or handler is None:
         yield
         return
     received: list[int] = []
@@ -624,9 +718,16 @@ def _outputs(prediction: Prediction) -> list[Value]:
 
 def _scores(predictions: Sequence[Prediction]) -> Scores:
     """The predictions' numbers."""
-    if predictions and isinstance(predictions[0], Value):
-        return [p.data for p in predictions]  # type: ignore[union-attr]
-    return [[output.data for output in p] for p in predictions]  # type: ignore[union-attr]
+    outputs = [_outputs(prediction) for prediction in predictions]
+    if predictions and not _class_scores(predictions[0]):
+        return [output.data for output, in outputs]
+    return [[output.data for output in sample] for sample in outputs]
+
+
+def _class_scores(prediction: Prediction) -> bool:
+    """Whether the model gives a list of class scores (judged by the largest), not one Value
+    (judged by its sign)."""
+    return not isinstance(prediction, Value)
 
 
 def _count_correct(scores: Sequence[Any], targets: Sequence[Any]) -> int:

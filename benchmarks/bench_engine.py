@@ -47,7 +47,7 @@ import statistics
 import sys
 import time
 import tracemalloc
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
@@ -411,10 +411,12 @@ def micrograd_recursion_depth(sizes: Sizes) -> int:
 
 
 def parse_arguments(
-    argv: Sequence[str] | None, description: str | None = __doc__
+    argv: Sequence[str] | None, description: str | None = __doc__,
+    switches: Mapping[str, str] | None = None,
 ) -> argparse.Namespace:
     """The command line: ``--quick`` and ``--repeats N`` (shared by the benchmark scripts,
-    each giving its docstring as ``description``)."""
+    each giving its docstring as ``description``), and a script's own on/off ``switches``
+    (``{"--flag": "help"}``)."""
     parser = argparse.ArgumentParser(
         description=description.splitlines()[0] if description else None
     )
@@ -422,6 +424,8 @@ def parse_arguments(
                         help="tiny sizes and few repeats: checks that the script runs")
     parser.add_argument("--repeats", type=int, default=None, metavar="N",
                         help="alternated samples per run (default: 21, or 3 with --quick)")
+    for flag, text in (switches or {}).items():
+        parser.add_argument(flag, action="store_true", help=text)
     arguments = parser.parse_args(argv)
     if arguments.repeats is not None and arguments.repeats < 1:
         parser.error(f"--repeats must be at least 1, not {arguments.repeats}")

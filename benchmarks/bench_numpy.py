@@ -231,14 +231,16 @@ def floor_step(problem: Problem) -> Contender:
     return Contender(FLOOR, setup, readout)
 
 
-def torch_step(torch: ModuleType, problem: Problem) -> Contender:
+def torch_step(torch: ModuleType, problem: Problem, one_thread: bool = True) -> Contender:
     """PyTorch float64 eager, as its users write it: an ``nn.Sequential`` and ``optim.SGD``.
 
-    On one thread: tensors this small are not split between threads anyway, and on a
-    shared machine its default of one thread per core made its step 10-40 times slower
-    whenever another process held a core (it waits for them all).
+    On one thread unless ``one_thread`` is False (its default then, one per core):
+    tensors this small are not split between threads anyway, and on a shared machine
+    its default made its step 10-40 times slower whenever another process held a core
+    (it waits for them all).
     """
-    torch.set_num_threads(1)
+    if one_thread:
+        torch.set_num_threads(1)
     nn = torch.nn
     first, second = problem.widths
     model = nn.Sequential(nn.Linear(2, first), nn.ReLU(), nn.Linear(first, second), nn.ReLU(),
