@@ -153,13 +153,11 @@ class ValueMethods:
             b = other.data
             rule = ADD_VALUES
             second: Any = other
+        elif type(other) is float:  # the commonest constant, checked first
+            b = second = other
+            rule = ADD_LEFT
         else:
-            if type(other) is float:
-                b = other
-            elif type(other) is int:
-                b = float(other)
-            else:
-                b = constant(other)
+            b = float(other) if type(other) is int else constant(other)
             if b is None:
                 return NotImplemented
             rule = ADD_LEFT
@@ -219,13 +217,11 @@ class ValueMethods:
             b = other.data
             rule = SUB_VALUES
             second: Any = other
+        elif type(other) is float:  # the commonest constant, checked first
+            b = second = other
+            rule = SUB_LEFT
         else:
-            if type(other) is float:
-                b = other
-            elif type(other) is int:
-                b = float(other)
-            else:
-                b = constant(other)
+            b = float(other) if type(other) is int else constant(other)
             if b is None:
                 return NotImplemented
             rule = SUB_LEFT
@@ -285,13 +281,11 @@ class ValueMethods:
             b = other.data
             rule = MUL_VALUES
             second: Any = other
+        elif type(other) is float:  # the commonest constant, checked first
+            b = second = other
+            rule = MUL_LEFT
         else:
-            if type(other) is float:
-                b = other
-            elif type(other) is int:
-                b = float(other)
-            else:
-                b = constant(other)
+            b = float(other) if type(other) is int else constant(other)
             if b is None:
                 return NotImplemented
             rule = MUL_LEFT
@@ -352,13 +346,11 @@ class ValueMethods:
             b = other.data
             rule = DIV_VALUES
             second: Any = other
+        elif type(other) is float:  # the commonest constant, checked first
+            b = second = other
+            rule = DIV_LEFT
         else:
-            if type(other) is float:
-                b = other
-            elif type(other) is int:
-                b = float(other)
-            else:
-                b = constant(other)
+            b = float(other) if type(other) is int else constant(other)
             if b is None:
                 return NotImplemented
             rule = DIV_LEFT
@@ -428,13 +420,11 @@ class ValueMethods:
             b = other.data
             rule = POW_VALUES
             second: Any = other
+        elif type(other) is float:  # the commonest constant, checked first
+            b = second = other
+            rule = POW_LEFT
         else:
-            if type(other) is float:
-                b = other
-            elif type(other) is int:
-                b = float(other)
-            else:
-                b = constant(other)
+            b = float(other) if type(other) is int else constant(other)
             if b is None:
                 return NotImplemented
             rule = POW_LEFT
@@ -1072,13 +1062,11 @@ class ValueMethods:
             b = other.data
             rule = MAXIMUM_VALUES
             second: Any = other
+        elif type(other) is float:  # the commonest constant, checked first
+            b = second = other
+            rule = MAXIMUM_LEFT
         else:
-            if type(other) is float:
-                b = other
-            elif type(other) is int:
-                b = float(other)
-            else:
-                b = constant(other)
+            b = float(other) if type(other) is int else constant(other)
             if b is None:
                 raise TypeError(f"maximum: the other operand must be a Value or a number, "
                                 f"not {type(other).__name__}")
@@ -1150,13 +1138,11 @@ class ValueMethods:
             b = other.data
             rule = MINIMUM_VALUES
             second: Any = other
+        elif type(other) is float:  # the commonest constant, checked first
+            b = second = other
+            rule = MINIMUM_LEFT
         else:
-            if type(other) is float:
-                b = other
-            elif type(other) is int:
-                b = float(other)
-            else:
-                b = constant(other)
+            b = float(other) if type(other) is int else constant(other)
             if b is None:
                 raise TypeError(f"minimum: the other operand must be a Value or a number, "
                                 f"not {type(other).__name__}")
