@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import inspect
 import linecache
+import re
 import subprocess
 import sys
 import traceback
@@ -159,3 +160,12 @@ def test_a_parameter_must_be_a_number() -> None:
 def test_a_named_binary_op_refuses_a_non_number() -> None:
     with pytest.raises(TypeError, match="maximum: the other operand must be a Value or a number"):
         Value(1.0).maximum("x")  # type: ignore[arg-type]
+
+
+def test_the_three_files_the_readme_points_to_are_the_engine_in_under_700_lines() -> None:
+    readme = (PACKAGE.parent / "README.md").read_text(encoding="utf-8")
+    reading = re.findall(r"^\d\. \[`(core/\w+\.py)`\]", readme, re.M)
+    assert reading == ["core/ops.py", "core/value.py", "core/backward.py"]
+    lines = sum(len((PACKAGE / name).read_text(encoding="utf-8").splitlines())
+                for name in reading)
+    assert lines <= 700, lines
