@@ -235,3 +235,24 @@ def test_an_op_without_a_numpy_form_fails_only_where_replayed_with_numpy(
             print(error)
     """)
     assert "op 'asinh' calls asinh, which has no numpy form" in output
+
+
+def test_an_op_without_a_torch_form_fails_only_where_exported_to_torch(tmp_path: Path) -> None:
+    pytest.importorskip("torch")  # the one tool a test may lack: no CPU wheel off 3.11 here
+    project = copy_of_the_project(tmp_path)
+    follow_the_readme(project, {"FUNCTIONS": 'Function("asinh", "math.asinh", "numpy.arcsinh"),\n'})
+    output = run_in(project, """
+        import autograd_scalar as ag
+        from autograd_scalar import Value, compile_graph
+        w = Value(0.5)
+        replay = compile_graph(ag.sum([(w * float(k)).asinh() for k in range(8)]),
+                               backend="numpy")
+        replay()  # the numpy replay needs only the numpy form
+        plain = compile_graph(ag.sum([(w * float(k)).tanh() for k in range(8)]), backend="numpy")
+        plain.to_torch()  # graphs without the op still export
+        try:
+            replay.to_torch()
+        except NotImplementedError as error:
+            print(error)
+    """)
+    assert "asinh (called by op 'asinh') has no torch form" in output
