@@ -211,7 +211,9 @@ def test_a_neuron_box_expands_to_the_engines_weights_and_collapses(
     browser: Any, tmp_path: Path
 ) -> None:
     model = MLP(2, [4, 4, 1], seed=0)
-    loss = mse_loss([model(x) for x in ([0.5, -1.0], [-0.3, 0.8])], [1.0, -1.0])
+    # four samples, the fewest a batch is drawn as one sample of
+    inputs = ([0.5, -1.0], [-0.3, 0.8], [0.2, 0.1], [-0.7, -0.4])
+    loss = mse_loss([model(x) for x in inputs], [1.0, -1.0, 1.0, -1.0])
     path = explore(loss, modules=model).save(tmp_path / "backprop.html")
     loss.backward()
     page = Page(browser, path.as_uri())
@@ -241,7 +243,9 @@ def test_a_neuron_box_expands_to_the_engines_weights_and_collapses(
 
 def test_with_modules_every_step_outlines_a_box_and_counts(browser: Any, tmp_path: Path) -> None:
     model = MLP(2, [4, 4, 1], seed=0)
-    loss = mse_loss([model(x) for x in ([0.5, -1.0], [-0.3, 0.8])], [1.0, -1.0])
+    # four samples, the fewest a batch is drawn as one sample of
+    inputs = ([0.5, -1.0], [-0.3, 0.8], [0.2, 0.1], [-0.7, -0.4])
+    loss = mse_loss([model(x) for x in inputs], [1.0, -1.0, 1.0, -1.0])
     path = explore(loss, modules=model).save(tmp_path / "backprop.html")
     page = Page(browser, path.as_uri())
     explorer = page.page.locator(".ag-explorer")
