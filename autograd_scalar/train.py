@@ -159,10 +159,11 @@ def fit(
         try:
             for epoch in bar:
                 epoch_loss, epoch_accuracy = trainer._epoch(write_back=watched)
-                bar.set_postfix(
-                    {"loss": f"{epoch_loss:.4f}", "accuracy": f"{epoch_accuracy:.1%}"},
-                    refresh=False,
-                )
+                if progress:
+                    bar.set_postfix(
+                        {"loss": f"{epoch_loss:.4f}", "accuracy": f"{epoch_accuracy:.1%}"},
+                        refresh=False,
+                    )
                 if view is not None:
                     view(epoch, history)
                 if callback is not None:
@@ -604,7 +605,8 @@ class _CompiledStep:
                    else self.targets[batch])
         if self.program is not None:
             program = self.program
-            loss = self._replay_step(program.replay, optimizer, self.rows[batch])
+            rows = self.rows if self.fixed else self.rows[batch]  # fixed: every row, in order
+            loss = self._replay_step(program.replay, optimizer, rows)
             return _StepResult(loss, _correct_in_arrays(program.replay, program.outputs,
                                                         program.several, targets))
         if self.fixed:  # every sample, in order
